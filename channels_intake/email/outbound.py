@@ -1,0 +1,63 @@
+"""Sending agent replies by email (Django's email backend: Anymail, SMTP or the console)."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from channels_intake.transport import TransportError
+from tickets.links import status_url
+from tickets.models import Direction, Message
+from tickets.notifications import message_id_domain
+
+
+def send(message: Message) -> str:
+    """Send ``message`` to the ticket's customer; returns the Message-ID it was sent with."""
+    ticket = message.ticket
+    recipient = ticket.contact.email
+    if not recipient:
+        raise TransportError(_("This customer has no email address to reply to."), permanent=True)
+    earlier: list[str] = list(
+        ticket.messages.exclude(pk=message.pk)
+        .exclude(direction=Direction.NOTE)
+        .exclude(external_id__isnull=True)
+        .filter(external_id__startswith="<")
+        .order_by("created_at")
+        .values_list("external_id", flat=True)  # type: ignore[arg-type]
+    )
+    message_id = make_msgid(idstring=f"sd{ticket.pk}", domain=message_id_domain())
+    headers = {"Message-ID": message_id}
+    if earlier:
+        headers["In-Reply-To"] = earlier[-1]
+        headers["References"] = " ".join(earlier[-20:])
+    with translation.override(ticket.contact.language or "id"):
+        context = {"ticket": ticket, "message": message, "status_url": status_url(ticket)}
+        body = render_to_string("tickets/email/reply.txt", context)
+        subject = f"[{ticket.reference}] {ticket.subject}"
+        if not subject.lower().startswith("re:") and earlier:
+            subject = _("Re: %(subject)s") % {"subject": subject}
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+        cc=[c.email for c in ticket.participants.all() if c.email],
+        reply_to=[settings.SUPPORT_REPLY_TO] if settings.SUPPORT_REPLY_TO else None,
+        headers=headers,
+    )
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as handle:
+            email.attach(attachment.filename, handle.read(), attachment.content_type)
+    try:
+        email.send(fail_silently=False)
+    except (OSError, ConnectionError) as error:  # SMTP and HTTP transport failures: try again later
+        raise TransportError(str(error)) from error
+    except Exception as error:  # Anymail's API errors carry the provider's reason
+        permanent = error.__class__.__name__ in {"AnymailRecipientsRefused", "AnymailInvalidAddress"}
+        raise TransportError(str(error), permanent=permanent) from error
+    return message_id

@@ -1,0 +1,45 @@
+"""Raw inbound events, stored before they are understood, so nothing accepted is ever lost.
+
+A webhook view verifies the provider's signature, stores the raw body here and answers 2xx at once; a
+task turns the event into an InboundMessage. Events still unprocessed (broker down, worker killed) are
+picked up again by a periodic task.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundEvent(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be processed")
+        PROCESSED = "processed", _("Processed")
+        QUARANTINED = "quarantined", _("Quarantined (could not be understood)")
+        IGNORED = "ignored", _("Ignored (nothing to do)")
+
+    channel = models.CharField(max_length=20)
+    account = models.CharField(max_length=100, blank=True, help_text=_("Which number, page or mailbox."))
+    source = models.CharField(max_length=50, blank=True, help_text=_("webhook provider, imap, raw, ..."))
+    body = models.BinaryField()
+    headers = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    ticket_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(
+                fields=["received_at"], condition=models.Q(state="pending"), name="inbound_event_pending"
+            )
+        ]
+        verbose_name = _("inbound event")
+        verbose_name_plural = _("inbound events")
+
+    def __str__(self) -> str:
+        return f"{self.channel} event {self.pk} ({self.state})"

@@ -1,0 +1,16 @@
+"""ASGI entry point: HTTP through Django; WebSocket routes are added by the live-chat work."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_asgi_app})
+
+from supportdesk.checks import refuse_to_start_on_errors  # noqa: E402
+
+refuse_to_start_on_errors()

@@ -1,0 +1,67 @@
+"""Run the whole app in one terminal: the web server plus a Celery worker with the beat scheduler.
+
+This is what `make run` uses on the embedded defaults (SQLite, filesystem broker). On the full stack run
+the processes separately (docker-compose.yml): web servers, N workers and exactly one beat.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run web + Celery worker + beat together; Ctrl-C stops all of them."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for folder in ("broker", "broker-processed"):
+            os.makedirs(settings.VAR_DIR / folder, exist_ok=True)
+        python = sys.executable
+        commands = {
+            "web": [python, "manage.py", "runserver", f"{options['host']}:{options['port']}", "--noreload"],
+            "worker": [
+                python, "-m", "celery", "-A", "supportdesk", "worker", "--beat",
+                "--loglevel", "INFO", "--concurrency", str(options["concurrency"]),
+                "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
+            ],
+        }  # fmt: skip
+        processes = {name: subprocess.Popen(command) for name, command in commands.items()}
+        self.stdout.write(
+            self.style.SUCCESS(f"SupportDesk is running at http://{options['host']}:{options['port']}/desk/")
+        )
+        stopping = False
+
+        def stop(*_: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while not stopping:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        self.stderr.write(f"{name} exited with {process.returncode}; stopping the others.")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.terminate()
+            for process in processes.values():
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()

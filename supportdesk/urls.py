@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from supportdesk.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/contact/", permanent=False)),
+    path("healthz/", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("tickets.urls_desk")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("tickets.api.urls")),
+    path("intake/", include("channels_intake.urls")),
+    path("anymail/", include("anymail.urls")),
+    path("", include("tickets.urls_public")),
+]

@@ -1,0 +1,10 @@
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
+application = get_wsgi_application()
+
+from supportdesk.checks import refuse_to_start_on_errors  # noqa: E402
+
+refuse_to_start_on_errors()

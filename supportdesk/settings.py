@@ -250,5 +250,5 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SITE_URL.startswith("https://"))
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-for _folder in (VAR_DIR, VAR_DIR / "broker", VAR_DIR / "broker-processed"):
+for _folder in (VAR_DIR, VAR_DIR / "broker", VAR_DIR / "broker-processed", STATIC_ROOT):
     os.makedirs(_folder, exist_ok=True)

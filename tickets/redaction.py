@@ -20,7 +20,7 @@ _SECRET_KEYWORDS = (
     r"otp|one[- ]time[- ]password|kode\s+(?:otp|verifikasi|keamanan|rahasia|sms)|verification\s+code|"
     r"security\s+code|pin|password|passwd|kata\s+sandi|sandi"
 )
-_FILLER = r"(?:\s*(?:saya|aku|ku|nya|anda|my|your|is|adalah|yaitu|yakni|ialah|nya|=|:|-)\s*)*"
+_FILLER = r"(?:\s*\b(?:saya|aku|anda|kamu|my|your|is|adalah|yaitu|yakni|ialah|nya)\b|\s*[=:-])*\s*"
 _SECRET = re.compile(
     rf"(?P<keyword>\b(?:{_SECRET_KEYWORDS})\b){_FILLER}(?P<secret>(?=\S*\d)[A-Za-z0-9@#$%^&*!?._-]{{4,64}})",
     re.IGNORECASE,
@@ -65,15 +65,25 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _looks_like_card(digits: str, raw: str) -> bool:
+# Words right before a number that say it is not a card: ID card (NIK/KTP), tracking, account, order numbers.
+_NOT_CARD_CONTEXT = re.compile(
+    r"(?:\bnik|\bktp|\bkk|\bnpwp|\bresi|\bawb|\btracking|\bno\.?\s*rek(?:ening)?|\brekening|\baccount|"
+    r"\border|\bpesanan|\binvoice|\binv|\bva|\bvirtual\s+account|\btelepon|\bphone|\bhp|\bwa)\W{0,4}\S{0,12}\W{0,3}$",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_card(digits: str, before: str) -> bool:
     if not 13 <= len(digits) <= 19 or not luhn_valid(digits):
         return False
-    # Card networks' numbers start with 2-6 (Mastercard 2-series, Amex/Diners 3, Visa 4, Mastercard 5,
+    # Card networks' numbers start with 2-6 (Mastercard 2-series, Amex/JCB/Diners 3, Visa 4, Mastercard 5,
     # Discover/UnionPay/GPN 6); Indonesian mobile numbers start with 0, 8 or 62.
     if digits[0] not in "23456":
         return False
     # 62-prefixed numbers up to 14 digits are Indonesian phone numbers (62 8xx...), not cards.
-    return not (digits.startswith("628") and len(digits) <= 14)
+    if digits.startswith("628") and len(digits) <= 14:
+        return False
+    return not _NOT_CARD_CONTEXT.search(before[-30:])
 
 
 @dataclass
@@ -97,7 +107,7 @@ def redact(text: str) -> Redaction:
     def mask_card(match: re.Match[str]) -> str:
         raw = match.group(0)
         digits = re.sub(r"\D", "", raw)
-        if not _looks_like_card(digits, raw):
+        if not _looks_like_card(digits, text[: match.start()]):
             return raw
         result.cards += 1
         return digits[:6] + CARD_MASK_CHAR * (len(digits) - 10) + digits[-4:]

@@ -17,6 +17,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to stop a child when runstack itself dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Command(BaseCommand):
     help = "Run web + Celery worker + beat together; Ctrl-C stops all of them."
 
@@ -37,7 +47,9 @@ class Command(BaseCommand):
                 "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
             ],
         }  # fmt: skip
-        processes = {name: subprocess.Popen(command) for name, command in commands.items()}
+        processes = {
+            name: subprocess.Popen(command, preexec_fn=_die_with_parent) for name, command in commands.items()
+        }
         self.stdout.write(
             self.style.SUCCESS(f"SupportDesk is running at http://{options['host']}:{options['port']}/desk/")
         )

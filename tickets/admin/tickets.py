@@ -234,8 +234,10 @@ class TicketAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
-        # Tags were set by their action in save_model; the inlines are read-only.
-        pass
+        # Tags were set by their action in save_model, so form.save_m2m() must not run; the inline formsets
+        # are read-only (saving them changes nothing but lets the admin write its change message).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description=_("Reopen selected tickets"), permissions=["change"])
     def mark_open(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

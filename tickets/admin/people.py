@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tickets import identities
+from tickets.admin.base import SaveChangedFieldsMixin
 from tickets.models import AgentProfile, Contact, ContactIdentity, Team
 
 
@@ -46,7 +47,7 @@ class ContactIdentityInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ["__str__", "primary_address", "tier", "language", "merged_into", "created_at"]
     list_filter = ["tier", "language"]
     list_select_related = ["merged_into"]
@@ -65,7 +66,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactIdentity)
-class ContactIdentityAdmin(admin.ModelAdmin):
+class ContactIdentityAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     form = ContactIdentityForm
     list_display = ["address", "kind", "display_name", "contact", "created_at"]
     list_filter = ["kind"]
@@ -79,7 +80,7 @@ class ContactIdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "email", "member_count"]
     search_fields = ["name", "slug", "email"]
     prepopulated_fields = {"slug": ["name"]}
@@ -93,7 +94,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgentProfile)
-class AgentProfileAdmin(admin.ModelAdmin):
+class AgentProfileAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ["user", "role", "team_names", "presence", "max_concurrent_chats"]
     list_filter = ["role", "presence", "teams"]
     list_select_related = ["user"]

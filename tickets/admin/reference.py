@@ -9,11 +9,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from tickets.admin.base import SaveChangedFieldsMixin
 from tickets.models import CannedReply, Category, Tag
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = [
         "slug",
         "name_id",
@@ -32,7 +33,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "ticket_count"]
     search_fields = ["name"]
 
@@ -45,7 +46,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
     list_display = ["title", "language", "team", "category"]
     list_filter = ["language", "team", "category"]
     list_select_related = ["team", "category"]

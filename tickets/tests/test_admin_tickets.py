@@ -82,6 +82,30 @@ def test_assignee_team_category_and_tags_changed_in_the_admin_are_audited(superv
     } <= kinds
 
 
+def test_saving_the_form_unchanged_records_nothing(supervisor):
+    ticket = customer_ticket()
+    before = list(TicketEvent.objects.filter(ticket=ticket).values_list("pk", flat=True))
+    assert submit(supervisor, ticket).status_code == 302
+    assert list(TicketEvent.objects.filter(ticket=ticket).values_list("pk", flat=True)) == before
+
+
+def test_a_supervisor_edits_a_contacts_tier_and_adds_an_identity_inline(supervisor):
+    contact = customer_ticket().contact
+    url = reverse("admin:tickets_contact_change", args=[contact.pk])
+    data = form_data(supervisor.get(url).content.decode(), "contact_form")
+    data["tier"] = ["vip"]
+    data["identities-TOTAL_FORMS"] = ["2"]
+    data.update({"identities-1-kind": ["phone"], "identities-1-address": ["0812 9999 8888"]})
+    response = supervisor.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    contact.refresh_from_db()
+    assert (contact.tier, contact.name) == ("vip", "Budi Santoso")
+    assert sorted(contact.identities.values_list("address", flat=True)) == [
+        "+6281299998888",
+        "budi@example.test",
+    ]
+
+
 def test_an_illegal_status_in_the_admin_is_a_form_error_and_changes_nothing(supervisor, personas):
     ticket = customer_ticket()
     actions.change_status(ticket, status=Status.CLOSED, by=personas.agent)

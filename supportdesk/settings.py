@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "anymail",
     "channels",
     "supportdesk",
@@ -205,20 +206,33 @@ ANYMAIL = {
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous API client gets 401 with "WWW-Authenticate: Token" rather than a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tickets.api.permissions.IsAgent"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # tickets.actions.ActionError (a refused change) becomes 400 {"detail": "<why>"}.
+    "EXCEPTION_HANDLER": "tickets.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SupportDesk API",
     "DESCRIPTION": "Tickets, messages and contacts for agents. Every write goes through the same actions as the web workspace.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and its favicon come from the drf-spectacular-sidecar package (served as static files),
+    # so /api/docs/ works without reaching a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "tickets.models.Channel",
+        "CreateChannelEnum": "tickets.api.inputs.CREATE_CHANNELS",
+    },
 }
 
 # --- SupportDesk ----------------------------------------------------------------------------------

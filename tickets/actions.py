@@ -649,6 +649,13 @@ def merge_contacts(source: Contact, *, into: Contact, by: Any | None) -> Contact
     """One customer known twice: move identities and tickets to ``into``."""
     if source.pk == into.pk:
         raise ActionError(_("A contact cannot be merged into itself."))
+    locked = {
+        c.pk: c
+        for c in Contact.objects.select_for_update().filter(pk__in=[source.pk, into.pk]).order_by("pk")
+    }
+    source, into = locked[source.pk], locked[into.pk]
+    if source.merged_into_id or into.merged_into_id:
+        raise ActionError(_("This contact was already merged; merge into the contact it was merged into."))
     ContactIdentity.objects.filter(contact=source).update(contact=into)
     ticket_ids = list(Ticket.objects.filter(contact=source).values_list("pk", flat=True))
     Ticket.objects.filter(pk__in=ticket_ids).update(contact=into)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from tickets import actions
+from tickets.access import SUPERVISORS_GROUP
 from tickets.inbound import InboundMessage, SenderIdentity
 from tickets.models import AgentProfile, CannedReply, Role, Status, Team
 
@@ -200,6 +201,8 @@ class Command(BaseCommand):
                 slug: Team.objects.get_or_create(slug=slug, defaults={"name": name})[0]
                 for name, slug in TEAMS
             }
+            # Staff who are not superusers get the admin through the Supervisors group (migration 0003).
+            supervisors = Group.objects.get_or_create(name=SUPERVISORS_GROUP)[0]
             users = {}
             for username, first_name, role, team_slugs, is_staff, is_superuser in USERS:
                 user, created = User.objects.get_or_create(
@@ -216,6 +219,8 @@ class Command(BaseCommand):
                     user.save(update_fields=["password"])
                 profile, _ = AgentProfile.objects.get_or_create(user=user, defaults={"role": role})
                 profile.teams.add(*[teams[slug] for slug in team_slugs])
+                if is_staff and not is_superuser:
+                    user.groups.add(supervisors)
                 users[username] = user
             for title, language, body in CANNED:
                 CannedReply.objects.get_or_create(title=title, language=language, defaults={"body": body})

@@ -1,0 +1,92 @@
+"""Admin for raw inbound events: what providers sent, exactly as stored, for diagnosing a channel.
+
+Read-only: an accepted event is never changed or deleted (nothing accepted is ever lost). There is no
+"reprocess" action because no reprocessing entry point exists yet; unprocessed events are retried by the
+channel's periodic task.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from channels_intake.models import InboundEvent
+
+BODY_SHOWN_CHARS = 200_000
+
+
+def body_as_text(raw: bytes | memoryview | None) -> str:
+    """The raw body as UTF-8 text; for binary bodies, their size and a hex preview."""
+    data = bytes(raw or b"")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        preview = data[:512].hex(" ")
+        return gettext("(binary, %(size)d bytes) %(preview)s") % {"size": len(data), "preview": preview}
+    if len(text) > BODY_SHOWN_CHARS:
+        return (
+            text[:BODY_SHOWN_CHARS]
+            + "\n"
+            + gettext("… (cut: %(size)d characters in all)") % {"size": len(text)}
+        )
+    return text
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ["pk", "channel", "account", "source", "state", "attempts", "received_at", "processed_at"]
+    list_filter = ["state", "channel", "source"]
+    search_fields = ["=id", "account", "error"]
+    date_hierarchy = "received_at"
+    fields = readonly_fields = (
+        "channel",
+        "account",
+        "source",
+        "state",
+        "error",
+        "attempts",
+        "received_at",
+        "processed_at",
+        "tickets",
+        "headers_pretty",
+        "body_text",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InboundEvent]:
+        # Bodies can be megabytes: the list never loads them, the change page loads one.
+        return super().get_queryset(request).defer("body")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("body"))
+    def body_text(self, event: InboundEvent) -> str:
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', body_as_text(event.body))
+
+    @admin.display(description=_("headers"))
+    def headers_pretty(self, event: InboundEvent) -> str:
+        text = json.dumps(event.headers, indent=2, ensure_ascii=False, sort_keys=True)
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+    @admin.display(description=_("tickets"))
+    def tickets(self, event: InboundEvent) -> str:
+        links = [
+            (reverse("admin:tickets_ticket_change", args=[pk]), f"#SD-{pk}")
+            for pk in event.ticket_ids or []
+            if isinstance(pk, int)
+        ]
+        return format_html_join(", ", '<a href="{}">{}</a>', links)

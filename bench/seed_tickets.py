@@ -22,12 +22,52 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
-WORDS = (
-    "pesanan belum sampai refund saldo pulsa token listrik paket kurir resi pembayaran gagal pending "
-    "akun login otp voucher promo barang rusak retur tukar ukuran warna penjual pembeli dana cair"
-).split()
-STATUSES = ["new"] * 3 + ["open"] * 5 + ["pending"] * 3 + ["on_hold"] * 2 + ["resolved"] * 30 + ["closed"] * 57
-CHANNELS = ["email", "web", "whatsapp", "whatsapp", "whatsapp", "instagram", "messenger", "chat", "x", "phone"]
+WORDS = [
+    "pesanan",
+    "belum",
+    "sampai",
+    "refund",
+    "saldo",
+    "pulsa",
+    "token",
+    "listrik",
+    "paket",
+    "kurir",
+    "resi",
+    "pembayaran",
+    "gagal",
+    "pending",
+    "akun",
+    "login",
+    "otp",
+    "voucher",
+    "promo",
+    "barang",
+    "rusak",
+    "retur",
+    "tukar",
+    "ukuran",
+    "warna",
+    "penjual",
+    "pembeli",
+    "dana",
+    "cair",
+]
+STATUSES = (
+    ["new"] * 3 + ["open"] * 5 + ["pending"] * 3 + ["on_hold"] * 2 + ["resolved"] * 30 + ["closed"] * 57
+)
+CHANNELS = [
+    "email",
+    "web",
+    "whatsapp",
+    "whatsapp",
+    "whatsapp",
+    "instagram",
+    "messenger",
+    "chat",
+    "x",
+    "phone",
+]
 PRIORITIES = ["low", "normal", "normal", "normal", "high", "urgent"]
 
 
@@ -48,7 +88,9 @@ def ensure_database(url: str) -> None:
 def copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join("\\N" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in row))
+        buffer.write(
+            "\t".join("\\N" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in row)
+        )
         buffer.write("\n")
     buffer.seek(0)
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
@@ -61,7 +103,9 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/sd_bench")
+        sys.exit(
+            "Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/sd_bench"
+        )
     ensure_database(url)
 
     import django
@@ -89,10 +133,18 @@ def main() -> None:
         contacts = max(1, args.tickets // 4)
         for start in range(0, contacts, args.batch):
             ids = range(contact_base + start + 1, contact_base + min(start + args.batch, contacts) + 1)
-            copy(cursor, "tickets_contact", ["id", "name", "language", "tier", "notes", "created_at"],
-                 [(i, f"Pelanggan {i}", "id", "regular", "", now.isoformat()) for i in ids])
-            copy(cursor, "tickets_contactidentity", ["contact_id", "kind", "address", "display_name", "created_at"],
-                 [(i, "email", f"customer{i}@bench.example", "", now.isoformat()) for i in ids])
+            copy(
+                cursor,
+                "tickets_contact",
+                ["id", "name", "language", "tier", "notes", "created_at"],
+                [(i, f"Pelanggan {i}", "id", "regular", "", now.isoformat()) for i in ids],
+            )
+            copy(
+                cursor,
+                "tickets_contactidentity",
+                ["contact_id", "kind", "address", "display_name", "created_at"],
+                [(i, "email", f"customer{i}@bench.example", "", now.isoformat()) for i in ids],
+            )
         for start in range(0, args.tickets, args.batch):
             tickets, messages = [], []
             for offset in range(start, min(start + args.batch, args.tickets)):
@@ -123,7 +175,9 @@ def main() -> None:
             ], messages)  # fmt: skip
             print(f"{start + len(tickets):>9,} tickets  {time.perf_counter() - started:6.1f}s", flush=True)
         for table in ("tickets_contact", "tickets_ticket", "tickets_message", "tickets_contactidentity"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            )
         cursor.execute("ANALYZE")
     print(f"Seeded {args.tickets:,} tickets in {time.perf_counter() - started:.1f}s")
 

@@ -10,9 +10,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
-def agent_client(client, personas):
-    client.force_login(personas.agent)
+def desk_client(client):
+    """A browser that asks for English, so assertions on texts hold once Indonesian translations exist."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+@pytest.fixture
+def agent_client(desk_client, personas):
+    desk_client.force_login(personas.agent)
+    return desk_client
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ def test_an_anonymous_visitor_cannot_open_a_ticket_or_post_to_it(client, persona
     assert ticket.status == Status.NEW
 
 
-def test_a_logged_in_user_without_an_agent_profile_gets_a_403_that_says_why(client, personas):
-    client.force_login(personas.outsider)
-    response = client.get("/desk/")
+def test_a_logged_in_user_without_an_agent_profile_gets_a_403_that_says_why(desk_client, personas):
+    desk_client.force_login(personas.outsider)
+    response = desk_client.get("/desk/")
     assert response.status_code == 403
     content = response.content.decode()
     assert "no agent profile" in content
@@ -81,7 +81,9 @@ def test_logging_out_ends_the_session(agent_client):
     assert agent_client.get("/desk/").status_code == 302
 
 
-def test_the_language_switcher_changes_the_page_language(agent_client):
+def test_the_language_switcher_changes_the_page_language(client, personas):
+    client.force_login(personas.agent)
+    agent_client = client
     page = agent_client.get("/desk/").content.decode()
     assert f'action="{reverse("set_language")}"' in page
     assert 'value="id"' in page and 'value="en"' in page

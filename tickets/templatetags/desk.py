@@ -80,6 +80,12 @@ def event_summary(event: TicketEvent) -> str:
     if kind == kinds.CREATED:
         channel = after.get("channel") if isinstance(after, dict) else ""
         return _("Ticket created via %(channel)s") % {"channel": _label(Channel, channel)}
+    if kind == kinds.MESSAGE:
+        return _("Message from the customer")
+    if kind == kinds.REPLY:
+        return _("Replied to the customer")
+    if kind == kinds.NOTE:
+        return _("Added an internal note")
     if kind in (kinds.STATUS, kinds.REOPENED):
         sentence = (
             _("Reopened: %(before)s → %(after)s")

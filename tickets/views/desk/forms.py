@@ -165,7 +165,6 @@ class MultipleFileField(forms.FileField):
 REPLY_STATUS_CHOICES = [
     ("", _("keep status")),
     (Status.PENDING, _("set Pending")),
-    (Status.ON_HOLD, _("set On hold")),
     (Status.RESOLVED, _("set Resolved")),
 ]
 

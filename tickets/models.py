@@ -306,6 +306,23 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status"),
             models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status"),
             models.Index(fields=["order_ref"], name="ticket_order_ref"),
+            # --- Desk (agent workspace) queues, see tickets/queues.py -------------------------------
+            # "All open" and "Unassigned"/"Mine" read only open tickets, newest activity first;
+            # "Recently resolved" reads by resolution time. (Full-text search: PostgreSQL-only GIN
+            # indexes created in migration 0004_desk_search_indexes.)
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_open_updated",
+            ),
+            models.Index(
+                fields=["assignee", "-updated_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_open_assignee",
+            ),
+            models.Index(
+                fields=["-resolved_at"], condition=Q(resolved_at__isnull=False), name="ticket_resolved_at"
+            ),
         ]
 
     def __str__(self) -> str:

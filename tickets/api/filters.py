@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from tickets.models import PRIORITY_ORDER, Category, Channel, ContactIdentity, Priority, Status, Team, Ticket
-from tickets.search import search_tickets
+from tickets.search import search as search_tickets
 
 ORDERINGS = ["updated_at", "created_at", "priority", "id"]
 

@@ -1,0 +1,167 @@
+"""The desk's ticket lists: named queues, filters, sorting and the counts in the left navigation.
+
+Everything the inbox asks of the database is decided here; the view only passes the agent's choices
+in. A page of any size costs the same number of queries (Ticket.objects.for_list plus fixed prefetches).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from tickets import search
+from tickets.models import (
+    OPEN_STATUSES,
+    PRIORITY_ORDER,
+    ContactIdentity,
+    Direction,
+    Message,
+    Status,
+    Team,
+    Ticket,
+    TicketQuerySet,
+)
+
+RECENTLY_RESOLVED = dt.timedelta(days=7)
+SNIPPET_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    label: str | Promise
+    where: Callable[[Any, dt.datetime], Q]
+    counted: bool = True
+
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("mine", _("Mine"), lambda user, now: Q(assignee=user, status__in=OPEN_STATUSES)),
+    Queue("unassigned", _("Unassigned"), lambda user, now: Q(assignee=None, status__in=OPEN_STATUSES)),
+    Queue("open", _("All open"), lambda user, now: Q(status__in=OPEN_STATUSES)),
+    Queue("pending", _("Pending"), lambda user, now: Q(status=Status.PENDING)),
+    Queue("on_hold", _("On hold"), lambda user, now: Q(status=Status.ON_HOLD)),
+    Queue(
+        "resolved",
+        _("Recently resolved"),
+        lambda user, now: Q(
+            status__in=(Status.RESOLVED, Status.CLOSED),
+            resolved_at__gte=now - RECENTLY_RESOLVED,
+            merged_into=None,
+        ),
+    ),
+    # Searching looks everywhere, closed tickets included; not counted (it would count the whole table).
+    Queue("all", _("All tickets"), lambda user, now: Q(), counted=False),
+)
+QUEUE_BY_SLUG = {queue.slug: queue for queue in QUEUES}
+DEFAULT_QUEUE = "mine"
+
+SORTS: dict[str, str | Promise] = {
+    "updated": _("Last activity"),
+    "created": _("Newest"),
+    "priority": _("Priority"),
+}
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    category: int | None = None
+    channel: str = ""
+    priority: str = ""
+    team: int | str | None = None  # a team id, or "none"
+    assignee: int | str | None = None  # a user id, "me" or "none"
+    tag: str = ""
+
+    def where(self, user: Any) -> Q:
+        condition = Q()
+        if self.status:
+            condition &= Q(status=self.status)
+        if self.category is not None:
+            condition &= Q(category_id=self.category)
+        if self.channel:
+            condition &= Q(channel=self.channel)
+        if self.priority:
+            condition &= Q(priority=self.priority)
+        if self.team == "none":
+            condition &= Q(team=None)
+        elif self.team is not None:
+            condition &= Q(team_id=self.team)
+        if self.assignee == "none":
+            condition &= Q(assignee=None)
+        elif self.assignee == "me":
+            condition &= Q(assignee=user)
+        elif self.assignee is not None:
+            condition &= Q(assignee_id=self.assignee)
+        if self.tag:
+            condition &= Q(tags__name=self.tag.strip().lower())
+        return condition
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    queue: str = DEFAULT_QUEUE
+    filters: Filters = Filters()
+    text: str = ""
+    sort: str = "updated"
+
+    def tickets(self, user: Any, *, now: dt.datetime | None = None) -> TicketQuerySet:
+        """The inbox rows for ``user``, sorted, with everything a row shows fetched up front."""
+        now = now or timezone.now()
+        rows: TicketQuerySet = Ticket.objects.filter(
+            QUEUE_BY_SLUG[self.queue].where(user, now), self.filters.where(user)
+        )
+        rows = search.search(rows, self.text)
+        return sort(for_inbox(rows), self.sort)
+
+
+def for_inbox(tickets: TicketQuerySet) -> TicketQuerySet:
+    """Rows with their contact (and addresses), tags and the start of the latest customer message."""
+    latest_text = (
+        Message.objects.filter(ticket=OuterRef("pk"), direction=Direction.INBOUND)
+        .order_by("-created_at", "-pk")
+        .values("text")[:1]
+    )
+    return (
+        tickets.for_list()
+        .prefetch_related(Prefetch("contact__identities", queryset=ContactIdentity.objects.order_by("pk")))
+        .annotate(snippet=Substr(Subquery(latest_text), 1, SNIPPET_LENGTH))
+    )
+
+
+def sort(tickets: TicketQuerySet, key: str) -> TicketQuerySet:
+    if key == "created":
+        return tickets.order_by("-created_at", "-id")
+    if key == "priority":
+        rank = Case(
+            *(When(priority=value, then=index) for index, value in enumerate(PRIORITY_ORDER)),
+            default=0,
+            output_field=IntegerField(),
+        )
+        return tickets.alias(priority_rank=rank).order_by("-priority_rank", "-updated_at", "-id")
+    return tickets.order_by("-updated_at", "-id")
+
+
+def queue_counts(user: Any, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many tickets each counted queue holds, in one query."""
+    now = now or timezone.now()
+    counted = [queue for queue in QUEUES if queue.counted]
+    relevant = Q(status__in=OPEN_STATUSES) | Q(resolved_at__gte=now - RECENTLY_RESOLVED)
+    totals = Ticket.objects.filter(relevant).aggregate(
+        **{queue.slug: Count("pk", filter=queue.where(user, now)) for queue in counted}
+    )
+    return {slug: value or 0 for slug, value in totals.items()}
+
+
+def teams_with_open_counts() -> QuerySet[Team]:
+    """Every team with ``open_count``, its open tickets, in one query."""
+    return Team.objects.annotate(open_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)))

@@ -1,0 +1,130 @@
+"""Small presentation helpers for the desk templates: short labels and the timeline's sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from tickets.models import Channel, DeliveryStatus, Priority, Status, TicketEvent
+
+register = template.Library()
+
+
+@register.filter
+def short_status(value: str) -> str:
+    """Status labels without their explanation, for badges: 'Pending', not 'Pending (waiting on ...)'."""
+    short: dict[str, str] = {
+        Status.PENDING: pgettext("status", "Pending"),
+        Status.ON_HOLD: pgettext("status", "On hold"),
+    }
+    if value in short:
+        return short[value]
+    return str(Status(value).label) if value in Status.values else value
+
+
+@register.filter
+def snippet(ticket: Any) -> str:
+    """The latest customer text for an inbox row, without repeating the subject it often starts with."""
+    text = " ".join(str(getattr(ticket, "snippet", "") or "").split())
+    subject = " ".join(ticket.subject.split())
+    if subject and text.startswith(subject):
+        text = text[len(subject) :].lstrip(" .,:;-")
+    return text
+
+
+@register.filter
+def initials(user: Any) -> str:
+    if user is None:
+        return "?"
+    name = user.get_full_name() or user.get_username()
+    return "".join(part[0] for part in name.split()[:2]).upper() or "?"
+
+
+@register.filter
+def display_name(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
+@register.filter
+def is_image(attachment: Any) -> bool:
+    return str(attachment.content_type).startswith(("image/png", "image/jpeg", "image/gif", "image/webp"))
+
+
+@register.filter
+def delivery_label(value: str) -> str:
+    return str(DeliveryStatus(value).label) if value in DeliveryStatus.values else value
+
+
+def _label(choices: Any, value: Any) -> str:
+    if value is None or value == "":
+        return _("none")
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def _status_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{short_status(value.get('status', ''))} ({value.get('hold_reason', '')})"
+    return short_status(str(value)) if value else _("none")
+
+
+@register.filter
+def event_summary(event: TicketEvent) -> str:
+    """One sentence for the timeline; the actor is shown separately."""
+    kind, before, after = event.kind, event.before, event.after
+    kinds = TicketEvent.Kind
+    if kind == kinds.CREATED:
+        channel = after.get("channel") if isinstance(after, dict) else ""
+        return _("Ticket created via %(channel)s") % {"channel": _label(Channel, channel)}
+    if kind == kinds.MESSAGE:
+        return _("Message from the customer")
+    if kind == kinds.REPLY:
+        return _("Replied to the customer")
+    if kind == kinds.NOTE:
+        return _("Added an internal note")
+    if kind in (kinds.STATUS, kinds.REOPENED):
+        sentence = (
+            _("Reopened: %(before)s → %(after)s")
+            if kind == kinds.REOPENED
+            else _("Status: %(before)s → %(after)s")
+        )
+        return sentence % {"before": _status_text(before), "after": _status_text(after)}
+    if kind == kinds.ASSIGNED:
+        return _("Assigned to %(agent)s") % {"agent": after} if after else _("Unassigned")
+    if kind == kinds.PRIORITY:
+        return _("Priority: %(before)s → %(after)s") % {
+            "before": _label(Priority, before),
+            "after": _label(Priority, after),
+        }
+    if kind == kinds.CATEGORY and isinstance(after, dict) and "order_ref" in after:
+        return _("Order number: %(before)s → %(after)s") % {
+            "before": (before or {}).get("order_ref") or _("none"),
+            "after": after.get("order_ref") or _("none"),
+        }
+    if kind in (kinds.CATEGORY, kinds.TEAM):
+        sentence = (
+            _("Category: %(before)s → %(after)s")
+            if kind == kinds.CATEGORY
+            else _("Team: %(before)s → %(after)s")
+        )
+        return sentence % {"before": before or _("none"), "after": after or _("none")}
+    if kind == kinds.TAGS:
+        return _("Tags: %(tags)s") % {"tags": ", ".join(after or []) or _("none")}
+    if kind == kinds.MERGED and isinstance(after, dict):
+        if "into" in after:
+            return _("Merged into #SD-%(pk)s") % {"pk": after["into"]}
+        return _("#SD-%(pk)s merged into this ticket") % {"pk": after.get("from")}
+    if kind == kinds.SECURITY and isinstance(after, dict):
+        return _("Sensitive data masked: %(kinds)s") % {"kinds": ", ".join(after.get("masked", []))}
+    if kind == kinds.DELIVERY and isinstance(after, dict):
+        return _("Delivery failed: %(error)s") % {"error": after.get("error", "")}
+    if kind == kinds.CONTACT:
+        return _("Contact merged: #%(before)s → #%(after)s") % {"before": before, "after": after}
+    label = str(kinds(kind).label) if kind in kinds.values else kind
+    if isinstance(after, str) and after:
+        return f"{label}: {after}"
+    return label

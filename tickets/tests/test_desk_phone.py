@@ -1,0 +1,76 @@
+"""An agent logs a customer's phone call as a ticket."""
+
+import pytest
+
+from tickets.models import Channel, Direction, IdentityKind, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_phone_ticket_form_is_offered(agent_client):
+    response = agent_client.get("/desk/phone/new/")
+    assert response.status_code == 200
+    assert b'name="phone"' in response.content
+
+
+def test_a_phone_call_becomes_a_ticket_for_the_caller(agent_client, personas):
+    response = agent_client.post(
+        "/desk/phone/new/",
+        {
+            "phone": "0812-3456-7890",
+            "name": "Ibu Sari",
+            "email": "sari.pembeli@example.test",
+            "requester_role": "buyer",
+            "category": "refund",
+            "order_ref": "INV/20261118/MPL/3612345678",
+            "subject": "Minta refund lewat telepon",
+            "text": "Penelpon minta refund karena barang rusak.",
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/desk/tickets/{ticket.pk}/"
+    assert ticket.channel == Channel.PHONE
+    assert ticket.subject == "Minta refund lewat telepon"
+    assert ticket.category.slug == "refund"
+    assert ticket.order_ref == "INV/20261118/MPL/3612345678"
+    assert ticket.requester_role == "buyer"
+    assert ticket.contact.name == "Ibu Sari"
+    addresses = set(ticket.contact.identities.values_list("kind", "address"))
+    assert addresses == {
+        (IdentityKind.PHONE, "+6281234567890"),
+        (IdentityKind.EMAIL, "sari.pembeli@example.test"),
+    }
+    message = ticket.messages.get()
+    assert message.direction == Direction.INBOUND
+    assert message.author_user == personas.agent
+    page = agent_client.get(response["Location"]).content.decode()
+    assert f"Phone call logged on #SD-{ticket.pk}." in page
+
+
+def test_a_bad_phone_number_is_refused_on_its_field_and_nothing_is_created(agent_client):
+    response = agent_client.post(
+        "/desk/phone/new/",
+        {"phone": "12", "name": "X", "requester_role": "buyer", "subject": "S", "text": "T"},
+    )
+    assert response.status_code == 400
+    assert "12 is not a possible phone number." in response.content.decode()
+    assert 'value="X"' in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_required_fields_are_reported(agent_client):
+    response = agent_client.post("/desk/phone/new/", {"phone": "+6281234567890"})
+    assert response.status_code == 400
+    assert response.content.decode().count('class="field-error"') == 4  # name, role, subject, text
+    assert "This field is required." in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_a_non_agent_cannot_log_a_call(client, personas):
+    client.force_login(personas.outsider)
+    response = client.post(
+        "/desk/phone/new/", {"phone": "+6281234567890", "name": "X", "subject": "S", "text": "T"}
+    )
+    assert response.status_code == 403
+    assert not Ticket.objects.exists()

@@ -1,0 +1,1 @@
+"""The agent workspace at /desk/: server-rendered pages, one module per page."""

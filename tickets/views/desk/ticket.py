@@ -1,0 +1,94 @@
+"""The ticket page: header, conversation, composer, properties, contact panel and timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms as django_forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+
+from tickets import canned
+from tickets.access import access_ticket
+from tickets.models import HoldReason, Status, Ticket
+from tickets.views.desk import forms
+from tickets.views.desk.common import agent_required, render_desk
+
+OTHER_TICKETS_SHOWN = 15
+
+
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return ticket_page(request, access_ticket(request.user, pk))
+
+
+def ticket_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    bound: dict[str, django_forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page, with ``bound`` forms (those that failed) shown with their input and errors."""
+    bound = bound or {}
+    contact = ticket.contact
+    page_forms: dict[str, django_forms.Form] = {
+        "reply": forms.ReplyForm(),
+        "note": forms.NoteForm(),
+        "assign": forms.AssignForm(initial={"agent": ticket.assignee_id}),
+        "team": forms.TeamForm(initial={"team": ticket.team_id}),
+        "status": forms.StatusForm(initial={"status": ticket.status, "hold_reason": ticket.hold_reason}),
+        "priority": forms.PriorityForm(initial={"priority": ticket.priority}),
+        "category": forms.CategoryForm(initial={"category": ticket.category_id}),
+        "tags": forms.TagsForm(initial={"tags": ", ".join(tag.name for tag in ticket.tags.all())}),
+        "order": forms.OrderForm(initial={"order_ref": ticket.order_ref}),
+        "merge": forms.MergeForm(),
+        "merge_contact": forms.MergeContactForm(),
+        **bound,
+    }
+    errors = [_error_text(form, field, error) for form in bound.values() for field, error in _errors(form)]
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "forms": page_forms,
+        "errors": errors,
+        "conversation": ticket.messages.select_related("author_user", "author_contact").prefetch_related(
+            "attachments"
+        ),
+        "events": ticket.events.select_related("actor").order_by("-created_at", "-pk"),
+        "contact": contact,
+        "identities": contact.identities.all(),
+        "participants": ticket.participants.prefetch_related("identities"),
+        "other_tickets": Ticket.objects.filter(contact=contact)
+        .exclude(pk=ticket.pk)
+        .select_related("category")
+        .order_by("-updated_at")[:OTHER_TICKETS_SHOWN],
+        "canned_replies": canned.replies_for(ticket, request.user),
+        "status_choices": [
+            (value, label, value == ticket.status or ticket.can_move_to(value))
+            for value, label in Status.choices
+        ],
+        "hold_reasons": [choice for choice in HoldReason.choices if choice[0]],
+    }
+    return render_desk(request, "desk/ticket.html", context, status=status)
+
+
+@agent_required
+def canned_reply(request: HttpRequest, pk: int, reply_pk: int) -> JsonResponse:
+    """A canned reply's text with this ticket's values filled in, for the reply box's picker."""
+    ticket = access_ticket(request.user, pk)
+    reply = get_object_or_404(canned.replies_for(ticket, request.user), pk=reply_pk)
+    filled = canned.fill(reply, ticket=ticket)
+    return JsonResponse(
+        {"title": reply.title, "language": reply.language, "text": filled.text, "missing": filled.missing}
+    )
+
+
+def _errors(form: django_forms.Form) -> list[tuple[str, str]]:
+    return [(field, str(error)) for field, errors in form.errors.items() for error in errors]
+
+
+def _error_text(form: django_forms.Form, field: str, error: str) -> str:
+    if field == NON_FIELD_ERRORS or field not in form.fields:
+        return error
+    return f"{form.fields[field].label}: {error}"

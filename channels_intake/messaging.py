@@ -8,6 +8,7 @@ item to the ticket core and queues what follows after commit (media downloads, p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from channels_intake.statuses import StatusUpdate, WatermarkUpdate, apply_status
 from supportdesk.queue import enqueue_on_commit
 from tickets.actions import receive_message
 from tickets.inbound import InboundMessage
-from tickets.models import ContactIdentity
+from tickets.models import ContactIdentity, Message
 
 
 @dataclass(frozen=True)
@@ -127,3 +128,19 @@ def _has_display_name(inbound: InboundMessage) -> bool:
         .exclude(display_name="")
         .exists()
     )
+
+
+def send_in_parts(message: Message, parts: list[tuple[str, Callable[[], str]]]) -> dict[str, str]:
+    """Send a reply that the provider takes as several messages (files, then text), each once.
+
+    Each part's provider id is saved in the message's metadata as soon as it is sent, so a retry
+    after a transient error resumes where it stopped instead of sending a file twice.
+    """
+    sent: dict[str, str] = dict(message.metadata.get("parts_sent") or {})
+    for name, send_one in parts:
+        if name in sent:
+            continue
+        sent[name] = send_one()
+        message.metadata = {**message.metadata, "parts_sent": sent}
+        message.save(update_fields=["metadata"])
+    return sent

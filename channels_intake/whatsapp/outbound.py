@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from channels_intake.accounts import WhatsAppNumber
 from channels_intake.media import fetch_bytes
+from channels_intake.messaging import send_in_parts
 from channels_intake.meta import graph_request
 from channels_intake.transport import TransportError
 from tickets.models import Attachment, Channel, Direction, Message, Ticket
@@ -50,28 +51,29 @@ def send(message: Message) -> str:
     ticket = message.ticket
     number = number_for(ticket)
     to = recipient(ticket)
-    parts: list[tuple[str, Callable[[], dict[str, Any]]]] = []
+
+    def post(build: Callable[[], dict[str, Any]]) -> Callable[[], str]:
+        def send_one() -> str:
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **build()}
+            path = f"{number.phone_number_id}/messages"
+            return _message_id(graph_request("POST", path, token=number.access_token, json=payload))
+
+        return send_one
+
+    parts: list[tuple[str, Callable[[], str]]] = []
     template = message.metadata.get("template")
     if template:
-        parts.append(("template", lambda: _template_payload(template)))
+        parts.append(("template", post(lambda: _template_payload(template))))
     else:
         for attachment in message.attachments.all():
-            parts.append((f"file-{attachment.pk}", lambda a=attachment: _media_payload(number, a)))
+            parts.append((f"file-{attachment.pk}", post(lambda a=attachment: _media_payload(number, a))))
         if message.text:
-            parts.append(("text", lambda: {"type": "text", "text": {"preview_url": False, "body": message.text}}))
+            text = {"type": "text", "text": {"preview_url": False, "body": message.text}}
+            parts.append(("text", post(lambda: text)))
     if not parts:
         raise TransportError(_("There is nothing to send."), permanent=True)
-    sent: dict[str, str] = dict(message.metadata.get("parts_sent") or {})
-    last_id = ""
-    for name, build in parts:
-        if name not in sent:
-            payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **build()}
-            answer = graph_request("POST", f"{number.phone_number_id}/messages", token=number.access_token, json=payload)
-            sent[name] = _message_id(answer)
-            message.metadata = {**message.metadata, "parts_sent": sent, "account": number.phone_number_id}
-            message.save(update_fields=["metadata"])
-        last_id = sent[name]
-    return sent.get("text") or sent.get("template") or last_id
+    sent = send_in_parts(message, parts)
+    return sent.get("text") or sent.get("template") or sent[parts[-1][0]]
 
 
 def _message_id(answer: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from channels_intake.transport import TransportError
 from tickets.inbound import InboundMessage, SenderIdentity
 from tickets.models import Channel, ContactIdentity, DeliveryStatus, Direction, Message
 
-DOWNLOADED = {"image", "video", "audio", "file", "story_mention"}
+DOWNLOADED = {"image", "video", "audio", "file", "sticker", "story_mention"}
 LINKED = {"share", "ig_reel", "reel", "ig_post", "fallback"}
 KINDS = {Channel.INSTAGRAM: "instagram", Channel.MESSENGER: "messenger"}  # IdentityKind values
 
@@ -140,6 +140,8 @@ def _attachment(attachment: Mapping[str, Any], index: int) -> tuple[str, MediaRe
     kind = str(attachment.get("type") or "file")
     payload = attachment.get("payload") or {}
     url = str(payload.get("url") or "")
+    if payload.get("sticker_id"):
+        kind = "sticker"
     if kind in DOWNLOADED and url:
         return media_placeholder(kind), MediaRef(key=url, kind=kind, filename="", url=url, media_id=str(index))
     if kind in LINKED:

@@ -158,7 +158,9 @@ class WhatsAppTemplate(models.Model):
         help_text=_("Empty: every number of the business account."),
     )
     name = models.CharField(_("template name"), max_length=512, help_text=_("Exactly as approved by Meta."))
-    language = models.CharField(_("language code"), max_length=15, default="id", help_text=_("e.g. id, en_US"))
+    language = models.CharField(
+        _("language code"), max_length=15, default="id", help_text=_("e.g. id, en_US")
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default="utility")
     body = models.TextField(
         _("body"), help_text=_("The approved text, with {{1}}, {{2}}… where the variables go.")
@@ -167,7 +169,9 @@ class WhatsAppTemplate(models.Model):
         _("variables"),
         max_length=500,
         blank=True,
-        help_text=_("What each placeholder means, comma-separated in order, e.g. “Customer name, Order number”."),
+        help_text=_(
+            "What each placeholder means, comma-separated in order, e.g. “Customer name, Order number”."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -193,9 +197,7 @@ class WhatsAppTemplate(models.Model):
     def clean(self) -> None:
         numbers = sorted({int(n) for n in PLACEHOLDER.findall(self.body)})
         if numbers != list(range(1, len(numbers) + 1)):
-            raise ValidationError(
-                {"body": _("Number the placeholders {{1}}, {{2}}, … without gaps.")}
-            )
+            raise ValidationError({"body": _("Number the placeholders {{1}}, {{2}}, … without gaps.")})
         if self.variables and len(self.variable_names) != len(numbers):
             raise ValidationError(
                 {

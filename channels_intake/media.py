@@ -42,7 +42,8 @@ def fetch_bytes(url: str, *, headers: dict[str, str] | None = None) -> bytes:
             if response.status_code >= 400:
                 permanent = response.status_code < 500 and response.status_code != 429
                 raise TransportError(
-                    _("The file could not be downloaded (HTTP %(status)s).") % {"status": response.status_code},
+                    _("The file could not be downloaded (HTTP %(status)s).")
+                    % {"status": response.status_code},
                     permanent=permanent,
                 )
             chunks: list[bytes] = []

@@ -110,9 +110,7 @@ def deliver(parsed: Parsed) -> Outcome:
             enqueue_on_commit(media.download_media, received.message.pk, index)
         account = str(inbound.metadata.get("account", ""))
         if inbound.metadata.get("profile_lookup") and not _has_display_name(inbound):
-            enqueue_on_commit(
-                profiles.fetch_profile_name, inbound.channel, account, inbound.sender.address
-            )
+            enqueue_on_commit(profiles.fetch_profile_name, inbound.channel, account, inbound.sender.address)
     for status in parsed.statuses:
         apply_status(status)
         outcome.did_something = True

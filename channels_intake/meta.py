@@ -136,7 +136,9 @@ def error_from_payload(error: dict[str, Any], *, http_status: int | None = None)
         or error.get("title")
         or ""
     )
-    transient = code in TRANSIENT_CODES or (http_status is not None and (http_status >= 500 or http_status == 429))
+    transient = code in TRANSIENT_CODES or (
+        http_status is not None and (http_status >= 500 or http_status == 429)
+    )
     if error.get("is_transient") is True:
         transient = True
     return TransportError(describe(code, subcode, detail), permanent=not transient)
@@ -188,10 +190,10 @@ def graph_request(
     if not isinstance(body, dict):
         body = {}
     if response.status_code >= 400 or "error" in body:
-        error = body.get("error") if isinstance(body.get("error"), dict) else None
-        if error is None:
+        problem = body.get("error") if isinstance(body.get("error"), dict) else None
+        if problem is None:
             return _raise_plain(response)
-        raise error_from_payload(error, http_status=response.status_code)
+        raise error_from_payload(problem, http_status=response.status_code)
     return body
 
 

@@ -28,7 +28,10 @@ from tickets.models import Channel, ContactIdentity, DeliveryStatus, Direction, 
 
 DOWNLOADED = {"image", "video", "audio", "file", "sticker", "story_mention"}
 LINKED = {"share", "ig_reel", "reel", "ig_post", "fallback"}
-KINDS = {Channel.INSTAGRAM: "instagram", Channel.MESSENGER: "messenger"}  # IdentityKind values
+KINDS: dict[str, str] = {
+    Channel.INSTAGRAM: "instagram",
+    Channel.MESSENGER: "messenger",
+}  # IdentityKind values
 
 
 def parse(payload: Mapping[str, Any], *, channel: str, teams: Mapping[str, str] | None = None) -> Parsed:
@@ -101,7 +104,9 @@ def _inbound(
         if message.get("quick_reply"):
             metadata["quick_reply"] = dict(message["quick_reply"])
         if message.get("is_unsupported"):
-            lines.append(_("[A message type Meta does not pass on to us; ask the customer to send it another way]"))
+            lines.append(
+                _("[A message type Meta does not pass on to us; ask the customer to send it another way]")
+            )
         text = "\n".join(line for line in lines if line).strip()
     elif "postback" in event:
         postback = event["postback"] or {}
@@ -143,7 +148,9 @@ def _attachment(attachment: Mapping[str, Any], index: int) -> tuple[str, MediaRe
     if payload.get("sticker_id"):
         kind = "sticker"
     if kind in DOWNLOADED and url:
-        return media_placeholder(kind), MediaRef(key=url, kind=kind, filename="", url=url, media_id=str(index))
+        return media_placeholder(kind), MediaRef(
+            key=url, kind=kind, filename="", url=url, media_id=str(index)
+        )
     if kind in LINKED:
         title = str(payload.get("title") or attachment.get("title") or "")
         return f"{media_placeholder(kind, title)} {url}".strip(), None
@@ -163,7 +170,8 @@ def page_for(message: Message) -> MetaPage:
     page = MetaPage.for_ticket(message.ticket)
     if page is None:
         raise TransportError(
-            _("No active %(channel)s account is set up in the admin.") % {"channel": Channel(message.channel).label},
+            _("No active %(channel)s account is set up in the admin.")
+            % {"channel": Channel(message.channel).label},
             permanent=True,
         )
     return page
@@ -198,7 +206,9 @@ def send(message: Message) -> str:
         base = {**base, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
 
     def send_text() -> str:
-        answer = graph_request("POST", "me/messages", token=page.access_token, json={**base, "message": {"text": message.text}})
+        answer = graph_request(
+            "POST", "me/messages", token=page.access_token, json={**base, "message": {"text": message.text}}
+        )
         return _message_id(answer)
 
     def send_file(attachment: Any) -> Callable[[], str]:
@@ -207,7 +217,9 @@ def send(message: Message) -> str:
             kind = kind if kind in ("image", "video", "audio") else "file"
             with attachment.file.open("rb") as handle:
                 content = handle.read()
-            form = {key: json.dumps(value) if isinstance(value, dict) else value for key, value in base.items()}
+            form = {
+                key: json.dumps(value) if isinstance(value, dict) else value for key, value in base.items()
+            }
             form["message"] = json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": False}}})
             answer = graph_request(
                 "POST",

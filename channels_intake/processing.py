@@ -148,6 +148,6 @@ def sweep_pending_events(older_than_seconds: int | None = None) -> int:
         try:
             if run(event_id) is not None:
                 handled += 1
-        except Exception:  # logged in run(); one bad event must not stop the sweep
-            continue
+        except Exception:  # one bad event must not stop the sweep; it stays pending for the next one
+            log.warning("Inbound event %s stays pending after a failed try", event_id)
     return handled

@@ -20,8 +20,8 @@ from tickets.models import Channel, Contact, ContactIdentity, IdentityKind
 log = logging.getLogger(__name__)
 FAILED_LOOKUP_SECONDS = 24 * 3600
 
-FIELDS = {Channel.MESSENGER: "first_name,last_name,name", Channel.INSTAGRAM: "name,username"}
-KINDS = {Channel.MESSENGER: IdentityKind.MESSENGER, Channel.INSTAGRAM: IdentityKind.INSTAGRAM}
+FIELDS: dict[str, str] = {Channel.MESSENGER: "first_name,last_name,name", Channel.INSTAGRAM: "name,username"}
+KINDS: dict[str, str] = {Channel.MESSENGER: IdentityKind.MESSENGER, Channel.INSTAGRAM: IdentityKind.INSTAGRAM}
 
 
 def name_from_profile(profile: dict[str, object]) -> str:

@@ -482,7 +482,9 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
         ticket.first_response_at = now
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
-    _event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after={"template": template.name})
+    _event(
+        ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after={"template": template.name}
+    )
     if ticket.status == Status.NEW:
         _set_status(ticket, Status.OPEN, by=by, now=now)
     _after_change(ticket, reason="agent_reply")
@@ -507,7 +509,12 @@ def add_attachment(message: Message, *, filename: str, content: bytes, key: str 
         if key:
             message.metadata = {**message.metadata, "attached_keys": [*keys, key]}
             message.save(update_fields=["metadata"])
-        _event(message.ticket, TicketEvent.Kind.MESSAGE, message=message, after={"attachment": attachment.filename})
+        _event(
+            message.ticket,
+            TicketEvent.Kind.MESSAGE,
+            message=message,
+            after={"attachment": attachment.filename},
+        )
         return attachment
 
 

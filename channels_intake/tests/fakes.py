@@ -33,7 +33,10 @@ WHATSAPP_RATE_LIMITED = {
         "message": "(#130429) Rate limit hit",
         "type": "OAuthException",
         "code": 130429,
-        "error_data": {"messaging_product": "whatsapp", "details": "Cloud API message throughput has been reached."},
+        "error_data": {
+            "messaging_product": "whatsapp",
+            "details": "Cloud API message throughput has been reached.",
+        },
         "fbtrace_id": "A1b2C3d4E5f6G7h8I9j0K1l",
     }
 }
@@ -96,8 +99,7 @@ class FakeProviders:
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> FakeProviders:
         fake = self
@@ -121,7 +123,9 @@ class FakeProviders:
             self._server.shutdown()
             self._server.server_close()
 
-    def script(self, method: str, path_regex: str, status: int, body: dict[str, Any] | bytes, times: int = 1) -> None:
+    def script(
+        self, method: str, path_regex: str, status: int, body: dict[str, Any] | bytes, times: int = 1
+    ) -> None:
         for _ in range(times):
             self.scripted.append(Scripted(method, re.compile(path_regex), status, body))
 
@@ -150,7 +154,9 @@ class FakeProviders:
             status, answer = self._route(recorded)
         self._reply(handler, status, answer)
 
-    def _reply(self, handler: BaseHTTPRequestHandler, status: int, answer: dict[str, Any] | bytes | tuple[bytes, str]) -> None:
+    def _reply(
+        self, handler: BaseHTTPRequestHandler, status: int, answer: dict[str, Any] | bytes | tuple[bytes, str]
+    ) -> None:
         if isinstance(answer, tuple):
             payload, content_type = answer
         elif isinstance(answer, bytes):
@@ -199,7 +205,12 @@ class FakeProviders:
             if not self._oauth1_ok(request):
                 return 401, X_UNAUTHORIZED
             event_id = str(1_860_000_000_000_000_000 + next(self._ids))
-            return 201, {"data": {"dm_conversation_id": f"{match.group(1)}-1442561957406490624", "dm_event_id": event_id}}
+            return 201, {
+                "data": {
+                    "dm_conversation_id": f"{match.group(1)}-1442561957406490624",
+                    "dm_event_id": event_id,
+                }
+            }
         return 404, {"error": {"message": f"Unknown path {path}", "code": 803}}
 
     def _file(self, name: str) -> tuple[int, Any]:
@@ -213,12 +224,20 @@ class FakeProviders:
         if request.method == "POST" and len(segments) == 2 and segments[1] == "messages":
             if segments[0] == "me":
                 sent = request.json()
-                return 200, {"recipient_id": sent["recipient"]["id"], "message_id": f"m_fake-send-api-{number}"}
+                return 200, {
+                    "recipient_id": sent["recipient"]["id"],
+                    "message_id": f"m_fake-send-api-{number}",
+                }
             sent = request.json()
             return 200, {
                 "messaging_product": "whatsapp",
                 "contacts": [{"input": sent["to"], "wa_id": sent["to"]}],
-                "messages": [{"id": f"wamid.FAKE{number:010d}", **({"message_status": "accepted"} if sent.get("type") == "template" else {})}],
+                "messages": [
+                    {
+                        "id": f"wamid.FAKE{number:010d}",
+                        **({"message_status": "accepted"} if sent.get("type") == "template" else {}),
+                    }
+                ],
             }
         if request.method == "POST" and len(segments) == 2 and segments[1] == "media":
             return 200, {"id": f"{900_000_000_000 + number}"}

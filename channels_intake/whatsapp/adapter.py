@@ -59,7 +59,9 @@ def parse(payload: Mapping[str, Any], *, teams: Mapping[str, str] | None = None)
 
 
 def process(event: InboundEvent) -> Outcome:
-    teams = dict(WhatsAppNumber.objects.filter(team__isnull=False).values_list("phone_number_id", "team__slug"))
+    teams = dict(
+        WhatsAppNumber.objects.filter(team__isnull=False).values_list("phone_number_id", "team__slug")
+    )
     return deliver(parse(load_json(event), teams=teams))
 
 
@@ -93,7 +95,8 @@ def _message(item: Mapping[str, Any], number_id: str, names: Mapping[str, str], 
 
 def _content(kind: str, item: Mapping[str, Any]) -> tuple[str, list[MediaRef], dict[str, object]]:
     """(text the agent reads, media to download, extra metadata) for one message type."""
-    body = item.get(kind) if isinstance(item.get(kind), dict) else {}
+    raw = item.get(kind)
+    body: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if kind == "text":
         return str(body.get("body", "")), [], {}
     if kind in MEDIA_TYPES:
@@ -164,11 +167,20 @@ def _status(item: Mapping[str, Any]) -> StatusUpdate | None:
         return None
     error = ""
     for problem in item.get("errors") or []:
-        detail = str((problem.get("error_data") or {}).get("details") or problem.get("message") or problem.get("title") or "")
+        detail = str(
+            (problem.get("error_data") or {}).get("details")
+            or problem.get("message")
+            or problem.get("title")
+            or ""
+        )
         error = describe(_code(problem.get("code")), None, detail)
         break
     return StatusUpdate(
-        channel=Channel.WHATSAPP, external_id=str(item["id"]), status=status, error=error, at=epoch(item.get("timestamp"))
+        channel=Channel.WHATSAPP,
+        external_id=str(item["id"]),
+        status=status,
+        error=error,
+        at=epoch(item.get("timestamp")),
     )
 
 

@@ -9,6 +9,7 @@ callbacks refer to.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -66,7 +67,7 @@ def send(message: Message) -> str:
         parts.append(("template", post(lambda: _template_payload(template))))
     else:
         for attachment in message.attachments.all():
-            parts.append((f"file-{attachment.pk}", post(lambda a=attachment: _media_payload(number, a))))
+            parts.append((f"file-{attachment.pk}", post(partial(_media_payload, number, attachment))))
         if message.text:
             text = {"type": "text", "text": {"preview_url": False, "body": message.text}}
             parts.append(("text", post(lambda: text)))
@@ -123,9 +124,10 @@ def _media_payload(number: WhatsAppNumber, attachment: Attachment) -> dict[str, 
 def fetch_media(message: Message, item: dict[str, str]) -> bytes:
     """Media id -> short-lived URL (Graph API) -> bytes, both with the number's token."""
     account = str(message.metadata.get("account", ""))
-    number = WhatsAppNumber.objects.filter(phone_number_id=account).first() or WhatsAppNumber.objects.filter(
-        active=True
-    ).order_by("pk").first()
+    number = (
+        WhatsAppNumber.objects.filter(phone_number_id=account).first()
+        or WhatsAppNumber.objects.filter(active=True).order_by("pk").first()
+    )
     if number is None:
         raise TransportError(_("No WhatsApp number is set up to download this file."), permanent=True)
     info = graph_request("GET", item["media_id"], token=number.access_token)

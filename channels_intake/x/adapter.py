@@ -51,7 +51,9 @@ def parse(payload: Mapping[str, Any], *, teams: Mapping[str, str] | None = None)
         if event.get("type") != "message_create" or not sender or sender == account:
             ignored += 1  # our own sends come back as events too
             continue
-        messages.append(_message(event, create, account, sender, users.get(sender) or {}, (teams or {}).get(account, "")))
+        messages.append(
+            _message(event, create, account, sender, users.get(sender) or {}, (teams or {}).get(account, ""))
+        )
     for mark in payload.get("direct_message_mark_read_events") or []:
         reader = str(mark.get("sender_id", ""))
         up_to = epoch(mark.get("created_timestamp"), milliseconds=True)
@@ -69,7 +71,12 @@ def process(event: InboundEvent) -> Outcome:
 
 
 def _message(
-    event: Mapping[str, Any], create: Mapping[str, Any], account: str, sender: str, user: Mapping[str, Any], team: str
+    event: Mapping[str, Any],
+    create: Mapping[str, Any],
+    account: str,
+    sender: str,
+    user: Mapping[str, Any],
+    team: str,
 ) -> InboundMessage:
     data = create.get("message_data") or {}
     text = str(data.get("text") or "")
@@ -102,7 +109,11 @@ def _media(media: Mapping[str, Any]) -> MediaRef:
     url = str(media.get("media_url_https") or "")
     mime = "image/jpeg"
     if kind in ("video", "animated_gif"):
-        variants = [v for v in (media.get("video_info") or {}).get("variants") or [] if v.get("content_type") == "video/mp4"]
+        variants = [
+            v
+            for v in (media.get("video_info") or {}).get("variants") or []
+            if v.get("content_type") == "video/mp4"
+        ]
         if variants:
             url = str(max(variants, key=lambda v: v.get("bitrate") or 0)["url"])
             mime = "video/mp4"

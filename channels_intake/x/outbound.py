@@ -89,7 +89,9 @@ def _error(status: int, body: dict[str, object]) -> TransportError:
     if not detail and isinstance(errors, list) and errors and isinstance(errors[0], dict):
         detail = str(errors[0].get("message") or "")
     if status == 429 or status >= 500:
-        return TransportError(_("X is busy (HTTP %(status)s): %(detail)s") % {"status": status, "detail": detail})
+        return TransportError(
+            _("X is busy (HTTP %(status)s): %(detail)s") % {"status": status, "detail": detail}
+        )
     if status == 401:
         reason = _("X refused our credentials: an admin must renew the X account's tokens.")
     elif status == 403:
@@ -101,7 +103,9 @@ def _error(status: int, body: dict[str, object]) -> TransportError:
 
 def fetch_media(message: Message, item: dict[str, str]) -> bytes:
     """DM media is only served to the account's own credentials."""
-    account = XAccount.objects.filter(user_id=str(message.metadata.get("account", ""))).first() or _account(message)
+    account = XAccount.objects.filter(user_id=str(message.metadata.get("account", ""))).first() or _account(
+        message
+    )
     url = item.get("url") or ""
     if not url:
         raise TransportError(_("X sent no address for this file."), permanent=True)

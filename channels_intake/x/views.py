@@ -26,7 +26,9 @@ def webhook(request: HttpRequest, account: str = "") -> HttpResponse:
     signer = next((a for a in accounts if signature_matches(body, header, a.consumer_secret)), None)
     if signer is None:
         return HttpResponse(_("Invalid signature."), status=403)
-    keep = {name: request.headers[name] for name in ("Content-Type", SIGNATURE_HEADER) if name in request.headers}
+    keep = {
+        name: request.headers[name] for name in ("Content-Type", SIGNATURE_HEADER) if name in request.headers
+    }
     store_event(channel=Channel.X, account=signer.slug, body=body, headers=keep)
     return HttpResponse(status=200)
 

@@ -27,7 +27,10 @@ def test_a_text_dm_comes_from_the_instagram_scoped_id():
     assert message.text == "Kak, ukuran 42 masih ada?"
 
 
-@pytest.mark.parametrize(("name", "placeholder"), [("image", "[Image]"), ("video", "[Video]"), ("audio", "[Voice or audio message]")])
+@pytest.mark.parametrize(
+    ("name", "placeholder"),
+    [("image", "[Image]"), ("video", "[Video]"), ("audio", "[Voice or audio message]")],
+)
 def test_media_dms_are_downloaded_from_their_url(name, placeholder):
     message = only(name)
     assert message.text == placeholder
@@ -47,7 +50,9 @@ def test_a_story_reply_shows_the_story_link_and_the_text():
     assert message.metadata["story"]["id"] == "17912345678901240"
 
 
-@pytest.mark.parametrize(("name", "label"), [("share", "[Shared a post]"), ("ig_reel", "[Shared a reel] Unboxing sepatu #review")])
+@pytest.mark.parametrize(
+    ("name", "label"), [("share", "[Shared a post]"), ("ig_reel", "[Shared a reel] Unboxing sepatu #review")]
+)
 def test_shared_posts_and_reels_are_links_not_downloads(name, label):
     message = only(name)
     assert message.text.startswith(label) and "media" not in message.metadata

@@ -35,8 +35,13 @@ def test_a_text_message_has_the_page_scoped_id_millisecond_time_and_team():
 
 @pytest.mark.parametrize(
     ("name", "placeholder", "kind"),
-    [("image", "[Image]", "image"), ("video", "[Video]", "video"), ("audio", "[Voice or audio message]", "audio"),
-     ("file", "[File]", "file"), ("sticker", "[Sticker]", "sticker")],
+    [
+        ("image", "[Image]", "image"),
+        ("video", "[Video]", "video"),
+        ("audio", "[Voice or audio message]", "audio"),
+        ("file", "[File]", "file"),
+        ("sticker", "[Sticker]", "sticker"),
+    ],
 )
 def test_attachments_are_placeholders_with_their_cdn_url_to_download(name, placeholder, kind):
     message = only(name)

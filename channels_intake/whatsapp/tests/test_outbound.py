@@ -5,8 +5,8 @@ import json
 import pytest
 
 from channels_intake.accounts import WhatsAppTemplate
-from channels_intake.processing import run
 from channels_intake.models import InboundEvent
+from channels_intake.processing import run
 from channels_intake.tests.fakes import INVALID_TOKEN, SERVER_ERROR, WHATSAPP_RATE_LIMITED
 from channels_intake.tests.support import fixture_bytes, whatsapp_number
 from tickets import actions
@@ -27,14 +27,18 @@ def number(personas):
 @pytest.fixture
 def ticket(number, run_on_commit, fake_api):
     def receive(name="text"):
-        event = InboundEvent.objects.create(channel="whatsapp", account=number.slug, body=fixture_bytes("whatsapp", name))
+        event = InboundEvent.objects.create(
+            channel="whatsapp", account=number.slug, body=fixture_bytes("whatsapp", name)
+        )
         run_on_commit(run, event.pk)
         return Ticket.objects.get()
 
     return receive
 
 
-def test_a_reply_goes_out_through_the_graph_api_to_the_customers_number(ticket, personas, fake_api, run_on_commit):
+def test_a_reply_goes_out_through_the_graph_api_to_the_customers_number(
+    ticket, personas, fake_api, run_on_commit
+):
     message = run_on_commit(actions.reply, ticket(), by=personas.agent, text="Baik kak, kami cek dulu ya")
     message.refresh_from_db()
     assert message.delivery_status == DeliveryStatus.SENT
@@ -60,7 +64,9 @@ def test_transient_errors_are_retried_until_the_api_accepts(ticket, personas, fa
     assert message.delivery_status == DeliveryStatus.SENT and message.send_attempts == 3
 
 
-def test_an_invalid_token_fails_the_message_at_once_and_tells_the_agent_why(ticket, personas, fake_api, run_on_commit):
+def test_an_invalid_token_fails_the_message_at_once_and_tells_the_agent_why(
+    ticket, personas, fake_api, run_on_commit
+):
     fake_api.script("POST", r"/messages$", 401, INVALID_TOKEN)
     message = run_on_commit(actions.reply, ticket(), by=personas.agent, text="Halo")
     message.refresh_from_db()
@@ -88,12 +94,19 @@ def test_files_are_uploaded_then_sent_before_the_text_each_once(ticket, personas
     assert kinds == ["document", "document", "image", "text"]
     assert sent[1]["document"]["filename"] == "resi.pdf"
     assert message.delivery_status == DeliveryStatus.SENT
-    assert set(message.metadata["parts_sent"]) == {f"file-{a.pk}" for a in message.attachments.all()} | {"text"}
+    assert set(message.metadata["parts_sent"]) == {f"file-{a.pk}" for a in message.attachments.all()} | {
+        "text"
+    }
 
 
-def test_a_template_is_sent_with_its_language_and_variables(ticket, personas, fake_api, run_on_commit, number):
+def test_a_template_is_sent_with_its_language_and_variables(
+    ticket, personas, fake_api, run_on_commit, number
+):
     template = WhatsAppTemplate.objects.create(
-        number=number, name="order_update", language="id", body="Halo {{1}}, pesanan {{2}} sedang dikirim.",
+        number=number,
+        name="order_update",
+        language="id",
+        body="Halo {{1}}, pesanan {{2}} sedang dikirim.",
         variables="Nama, Nomor pesanan",
     )
     message = run_on_commit(
@@ -105,7 +118,12 @@ def test_a_template_is_sent_with_its_language_and_variables(ticket, personas, fa
     assert call.json()["template"] == {
         "name": "order_update",
         "language": {"code": "id"},
-        "components": [{"type": "body", "parameters": [{"type": "text", "text": "Budi"}, {"type": "text", "text": "INV/1"}]}],
+        "components": [
+            {
+                "type": "body",
+                "parameters": [{"type": "text", "text": "Budi"}, {"type": "text", "text": "INV/1"}],
+            }
+        ],
     }
     assert message.delivery_status == DeliveryStatus.SENT
 
@@ -123,8 +141,10 @@ def test_customer_media_is_downloaded_through_the_graph_api_and_attached(ticket,
     [attachment] = message.attachments.all()
     assert attachment.content_type == "image/jpeg" and attachment.file.read() == JPEG
     assert [c.path for c in fake_api.calls("GET")] == [
-        "/v21.0/1003383421387256", "/whatsapp-media/1003383421387256",
-        "/v21.0/1003383421387256", "/whatsapp-media/1003383421387256",
+        "/v21.0/1003383421387256",
+        "/whatsapp-media/1003383421387256",
+        "/v21.0/1003383421387256",
+        "/whatsapp-media/1003383421387256",
     ]
     assert message.text.endswith("Paketnya rusak")
 
@@ -145,7 +165,9 @@ def test_downloading_the_same_media_twice_attaches_it_once(ticket, fake_api):
     assert message.attachments.count() == 1
 
 
-def test_a_reply_to_a_customer_without_any_number_set_up_fails_clearly(ticket, personas, fake_api, run_on_commit, number):
+def test_a_reply_to_a_customer_without_any_number_set_up_fails_clearly(
+    ticket, personas, fake_api, run_on_commit, number
+):
     t = ticket()
     number.active = False
     number.save(update_fields=["active"])

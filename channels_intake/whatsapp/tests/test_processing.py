@@ -23,7 +23,10 @@ def number(personas):
 def stored(name=None, *, body=None):
     """An event as the webhook stores it, without running its task (a worker that never came)."""
     return InboundEvent.objects.create(
-        channel="whatsapp", account="cs-jakarta", source="webhook", body=body or fixture_bytes("whatsapp", name)
+        channel="whatsapp",
+        account="cs-jakarta",
+        source="webhook",
+        body=body or fixture_bytes("whatsapp", name),
     )
 
 
@@ -81,8 +84,22 @@ def test_an_event_with_only_statuses_of_unknown_messages_keeps_them(number):
 
 
 def test_every_message_type_is_stored_never_dropped(number):
-    names = ["text", "image", "audio", "video", "document", "sticker", "location", "contacts",
-             "interactive_button_reply", "interactive_list_reply", "button", "reaction", "reply", "unsupported"]
+    names = [
+        "text",
+        "image",
+        "audio",
+        "video",
+        "document",
+        "sticker",
+        "location",
+        "contacts",
+        "interactive_button_reply",
+        "interactive_list_reply",
+        "button",
+        "reaction",
+        "reply",
+        "unsupported",
+    ]
     for name in names:
         payload = fixture("whatsapp", name)
         payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] += name  # one wamid per fixture
@@ -137,7 +154,9 @@ def test_a_status_arriving_before_its_message_is_kept_and_applied(number, person
     assert not PendingStatus.objects.exists()
 
 
-def test_statuses_never_move_back_and_a_failure_is_shown_with_its_reason(number, personas, fake_api, run_on_commit):
+def test_statuses_never_move_back_and_a_failure_is_shown_with_its_reason(
+    number, personas, fake_api, run_on_commit
+):
     run(stored(body=with_text("halo", "wamid.D1")).pk)
     message = run_on_commit(actions.reply, Ticket.objects.get(), by=personas.agent, text="Siap kak")
     message.refresh_from_db()
@@ -177,13 +196,19 @@ def test_an_agent_merges_a_whatsapp_ticket_into_the_email_ticket_of_the_same_cus
 
 def test_store_event_queues_processing_after_commit(number, run_on_commit):
     event = run_on_commit(
-        store_event, channel="whatsapp", account="cs-jakarta", body=fixture_bytes("whatsapp", "text"), headers={}
+        store_event,
+        channel="whatsapp",
+        account="cs-jakarta",
+        body=fixture_bytes("whatsapp", "text"),
+        headers={},
     )
     event.refresh_from_db()
     assert event.state == InboundEvent.State.PROCESSED
 
 
 def test_inbound_helper_still_works_for_whatsapp():
-    ticket = customer_ticket(channel=Channel.WHATSAPP, kind="phone", sender="6281234567890", external_id="wamid.Z")
+    ticket = customer_ticket(
+        channel=Channel.WHATSAPP, kind="phone", sender="6281234567890", external_id="wamid.Z"
+    )
     assert ticket.contact.phone == "+6281234567890"
     assert inbound  # the shared builder is importable for channel tests

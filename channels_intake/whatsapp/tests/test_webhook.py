@@ -3,7 +3,13 @@
 import pytest
 
 from channels_intake.models import InboundEvent
-from channels_intake.tests.support import APP_SECRET, VERIFY_TOKEN, fixture_bytes, meta_signature, whatsapp_number
+from channels_intake.tests.support import (
+    APP_SECRET,
+    VERIFY_TOKEN,
+    fixture_bytes,
+    meta_signature,
+    whatsapp_number,
+)
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +26,9 @@ def post(client, body, **headers):
 
 
 def test_the_handshake_echoes_the_challenge_for_our_verify_token(client, number):
-    response = client.get(URL, {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"})
+    response = client.get(
+        URL, {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    )
     assert response.status_code == 200
     assert response.content == b"1158201444"
 
@@ -36,7 +44,8 @@ def test_the_handshake_without_a_challenge_is_a_bad_request(client, number):
 
 def test_the_handshake_works_on_the_accounts_own_url(client, number):
     response = client.get(
-        f"{URL}{number.slug}/", {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"}
+        f"{URL}{number.slug}/",
+        {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"},
     )
     assert response.content == b"42"
 
@@ -45,8 +54,12 @@ def test_an_unknown_account_suffix_is_not_found(client, number):
     body = fixture_bytes("whatsapp", "text")
     response = post(client, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body))
     assert response.status_code == 200
-    response = client.post(f"{URL}nobody/", data=body, content_type="application/json",
-                           HTTP_X_HUB_SIGNATURE_256=meta_signature(body))
+    response = client.post(
+        f"{URL}nobody/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=meta_signature(body),
+    )
     assert response.status_code == 404
 
 

@@ -20,7 +20,11 @@ CUSTOMER_WROTE = dt.datetime(2024, 11, 22, 9, 0, tzinfo=dt.UTC)
 def ticket(personas, time_machine):
     number = whatsapp_number(team=personas.team)
     time_machine.move_to(CUSTOMER_WROTE, tick=False)
-    run(InboundEvent.objects.create(channel="whatsapp", account=number.slug, body=fixture_bytes("whatsapp", "text")).pk)
+    run(
+        InboundEvent.objects.create(
+            channel="whatsapp", account=number.slug, body=fixture_bytes("whatsapp", "text")
+        ).pk
+    )
     return Ticket.objects.get()
 
 
@@ -46,7 +50,9 @@ def test_free_text_is_refused_at_24_hours_1_minute_and_nothing_is_stored(ticket,
 def test_a_template_is_allowed_after_the_window(ticket, personas, time_machine, fake_api, run_on_commit):
     template = WhatsAppTemplate.objects.create(name="follow_up", language="id", body="Halo {{1}}, ada kabar?")
     time_machine.move_to(CUSTOMER_WROTE + dt.timedelta(hours=24, minutes=1), tick=False)
-    message = run_on_commit(actions.send_template, ticket, by=personas.agent, template=template, variables=["Budi"])
+    message = run_on_commit(
+        actions.send_template, ticket, by=personas.agent, template=template, variables=["Budi"]
+    )
     message.refresh_from_db()
     assert message.delivery_status == DeliveryStatus.SENT
     assert fake_api.calls("POST", "/messages")[0].json()["type"] == "template"

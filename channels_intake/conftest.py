@@ -6,10 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 from celery.exceptions import Retry
+from django.core.cache import cache
 
 from channels_intake.tests.fakes import GRAPH_VERSION, FakeProviders
 
 MAX_RETRIES_IN_TESTS = 10
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Remembered profile lookups must not leak from one test into the next (Redis keeps them)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -212,3 +212,33 @@ def test_inbound_helper_still_works_for_whatsapp():
     )
     assert ticket.contact.phone == "+6281234567890"
     assert inbound  # the shared builder is importable for channel tests
+
+
+def test_a_crash_half_way_stores_nothing_and_the_sweep_finishes_the_event_once(number, monkeypatch):
+    """The message and the event's new state commit together: a worker dying in between leaves neither."""
+    payload = fixture("whatsapp", "text")
+    payload["entry"][0]["changes"][0]["value"]["statuses"] = fixture("whatsapp", "status_sent")["entry"][0][
+        "changes"
+    ][0]["value"]["statuses"]
+    event = stored(body=json.dumps(payload).encode())
+
+    def worker_dies(update):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr("channels_intake.messaging.apply_status", worker_dies)
+    with pytest.raises(SystemExit):
+        run(event.pk)
+    event.refresh_from_db()
+    assert event.state == InboundEvent.State.PENDING and not Message.objects.exists()
+    monkeypatch.undo()
+    assert sweep_pending_events(older_than_seconds=0) == 1
+    assert sweep_pending_events(older_than_seconds=0) == 0
+    assert Message.objects.count() == 1 and PendingStatus.objects.count() == 1
+
+
+def test_a_sender_that_is_not_a_phone_number_quarantines_the_event_with_the_reason(number):
+    event = stored(body=with_text("halo", "wamid.Q1", sender="12"))
+    assert run(event.pk) == InboundEvent.State.QUARANTINED
+    event.refresh_from_db()
+    assert event.error.startswith("wamid.Q1:")
+    assert not Ticket.objects.exists()

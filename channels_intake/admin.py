@@ -16,6 +16,9 @@ from channels_intake.accounts import MetaPage, WhatsAppNumber, WhatsAppTemplate,
 from channels_intake.statuses import PendingStatus
 
 
+ACCOUNT_FIELDS = ("name", "slug", "team", "active")
+
+
 class SecretFieldsForm(forms.ModelForm):
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -41,7 +44,15 @@ class WhatsAppNumberForm(SecretFieldsForm):
 
     class Meta:
         model = WhatsAppNumber
-        fields = "__all__"
+        fields = (
+            *ACCOUNT_FIELDS,
+            "phone_number_id",
+            "display_phone_number",
+            "business_account_id",
+            "access_token",
+            "app_secret",
+            "verify_token",
+        )
 
 
 class MetaPageForm(SecretFieldsForm):
@@ -49,7 +60,7 @@ class MetaPageForm(SecretFieldsForm):
 
     class Meta:
         model = MetaPage
-        fields = "__all__"
+        fields = (*ACCOUNT_FIELDS, "channel", "account_id", "access_token", "app_secret", "verify_token")
 
 
 class XAccountForm(SecretFieldsForm):
@@ -57,7 +68,15 @@ class XAccountForm(SecretFieldsForm):
 
     class Meta:
         model = XAccount
-        fields = "__all__"
+        fields = (
+            *ACCOUNT_FIELDS,
+            "user_id",
+            "screen_name",
+            "consumer_key",
+            "consumer_secret",
+            "access_token",
+            "access_token_secret",
+        )
 
 
 @admin.register(WhatsAppNumber)

@@ -31,8 +31,6 @@ def test_saving_with_empty_secrets_keeps_them_and_a_new_value_replaces_them(admi
         "slug": "cs-jakarta",
         "team": personas.team.pk,
         "active": "on",
-        "created_at_0": "2024-11-22",
-        "created_at_1": "09:00:00",
         "phone_number_id": number.phone_number_id,
         "display_phone_number": "6281100000000",
         "business_account_id": "",

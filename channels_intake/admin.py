@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from channels_intake.accounts import MetaPage, WhatsAppNumber, WhatsAppTemplate, XAccount
 from channels_intake.statuses import PendingStatus
 
-
 ACCOUNT_FIELDS = ("name", "slug", "team", "active")
 
 

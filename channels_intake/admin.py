@@ -83,7 +83,7 @@ class WhatsAppNumberAdmin(admin.ModelAdmin):
     form = WhatsAppNumberForm
     list_display = ("name", "display_phone_number", "phone_number_id", "team", "active")
     list_filter = ("active", "team")
-    prepopulated_fields: ClassVar[dict[str, tuple[str, ...]]] = {"slug": ("name",)}
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(MetaPage)
@@ -91,7 +91,7 @@ class MetaPageAdmin(admin.ModelAdmin):
     form = MetaPageForm
     list_display = ("name", "channel", "account_id", "team", "active")
     list_filter = ("channel", "active", "team")
-    prepopulated_fields: ClassVar[dict[str, tuple[str, ...]]] = {"slug": ("name",)}
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(XAccount)
@@ -99,7 +99,7 @@ class XAccountAdmin(admin.ModelAdmin):
     form = XAccountForm
     list_display = ("name", "screen_name", "user_id", "team", "active")
     list_filter = ("active", "team")
-    prepopulated_fields: ClassVar[dict[str, tuple[str, ...]]] = {"slug": ("name",)}
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(WhatsAppTemplate)

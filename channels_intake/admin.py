@@ -90,3 +90,7 @@ class InboundEventAdmin(admin.ModelAdmin):
             if isinstance(pk, int)
         ]
         return format_html_join(", ", '<a href="{}">{}</a>', links)
+
+
+# Channel accounts (WhatsApp numbers, Meta pages, X accounts, templates) register themselves there.
+from channels_intake import admin_accounts  # noqa: E402,F401

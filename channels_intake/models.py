@@ -43,3 +43,10 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} event {self.pk} ({self.state})"
+
+
+# Message-channel accounts, templates and early delivery statuses live in their own topic modules.
+from channels_intake.accounts import MetaPage, WhatsAppNumber, WhatsAppTemplate, XAccount  # noqa: E402
+from channels_intake.statuses import PendingStatus  # noqa: E402
+
+__all__ = ["InboundEvent", "MetaPage", "PendingStatus", "WhatsAppNumber", "WhatsAppTemplate", "XAccount"]

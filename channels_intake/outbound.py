@@ -19,6 +19,11 @@ SENDERS: dict[str, str] = {
     Channel.EMAIL: "channels_intake.email.outbound",
     Channel.WEB: "channels_intake.email.outbound",
     Channel.PHONE: "channels_intake.email.outbound",
+    # Message channels (branch meta)
+    Channel.WHATSAPP: "channels_intake.whatsapp.outbound",
+    Channel.INSTAGRAM: "channels_intake.instagram.outbound",
+    Channel.MESSENGER: "channels_intake.messenger.outbound",
+    Channel.X: "channels_intake.x.outbound",
 }
 
 

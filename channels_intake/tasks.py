@@ -8,7 +8,10 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+# Message-channel tasks live in their topic modules; importing them here registers them with Celery.
+from channels_intake import media, processing, profiles  # noqa: F401
 from channels_intake.outbound import sender_for
+from channels_intake.statuses import apply_pending, sweep_pending_statuses  # noqa: F401
 from channels_intake.transport import TransportError
 from tickets.actions import record_delivery
 from tickets.models import DeliveryStatus, Direction, Message
@@ -54,6 +57,9 @@ def deliver_message(self, message_id: int) -> None:  # type: ignore[no-untyped-d
         record_delivery(message, status=DeliveryStatus.QUEUED, error=error.reason)
         raise self.retry(countdown=backoff_seconds(attempts)) from error
     record_delivery(message, status=DeliveryStatus.SENT, external_id=external_id)
+    if external_id:
+        # A status callback may have overtaken us (Meta posts "sent" within milliseconds).
+        apply_pending(message.channel, external_id)
 
 
 @shared_task

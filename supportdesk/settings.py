@@ -247,6 +247,30 @@ DEFAULT_PHONE_REGION = env_choice("DEFAULT_PHONE_REGION", "ID", ["ID", "MY", "SG
 # Reply text shown out of hours until a team has an SLA calendar.
 OUT_OF_HOURS_TEXT = env_str("OUT_OF_HOURS_TEXT", "")
 
+# --- Message channels: WhatsApp, Instagram, Messenger, X (channels_intake, branch meta) ------------
+# Provider API base URLs: tests point them at a fake API on 127.0.0.1.
+META_GRAPH_URL = env_url("META_GRAPH_URL", "https://graph.facebook.com/v21.0", ["http", "https"]).rstrip("/")
+X_API_URL = env_url("X_API_URL", "https://api.x.com", ["http", "https"]).rstrip("/")
+CHANNEL_HTTP_TIMEOUT_SECONDS = env_int("CHANNEL_HTTP_TIMEOUT_SECONDS", 15, minimum=1, maximum=120)
+# Largest inbound media file (WhatsApp allows 100 MB documents); bigger ones stay a placeholder.
+CHANNEL_MEDIA_MAX_BYTES = env_int("CHANNEL_MEDIA_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+# A message on a stream channel reopens the contact's ticket resolved within this many days.
+STREAM_REOPEN_WINDOW_DAYS = env_int("STREAM_REOPEN_WINDOW_DAYS", 7, minimum=0, maximum=365)
+# Instagram/Messenger: answer up to 7 days after the customer's last message with Meta's HUMAN_AGENT
+# tag (the app must have that permission approved); off: the standard 24-hour window only.
+META_HUMAN_AGENT_TAG = env_bool("META_HUMAN_AGENT_TAG", False)
+# Inbound events still pending this long after arrival are processed by the periodic sweep.
+INBOUND_EVENT_SWEEP_AFTER_SECONDS = env_int("INBOUND_EVENT_SWEEP_AFTER_SECONDS", 60, minimum=0)
+CELERY_BEAT_SCHEDULE["process-pending-inbound-events"] = {
+    "task": "channels_intake.processing.sweep_pending_events",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["apply-early-delivery-statuses"] = {
+    "task": "channels_intake.statuses.sweep_pending_statuses",
+    "schedule": 300.0,
+}
+# --- end of message channels ------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

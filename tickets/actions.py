@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import nh3
 from django.conf import settings
@@ -27,6 +27,7 @@ from tickets.attachments import store_attachment
 from tickets.inbound import InboundAttachment, InboundMessage, SenderIdentity
 from tickets.models import (
     OPEN_STATUSES,
+    Attachment,
     Category,
     Channel,
     Contact,
@@ -212,11 +213,16 @@ def find_or_create_contact(
             contact = Contact.objects.create(
                 name=sender.name[:200], language=language if language in dict(settings.LANGUAGES) else "id"
             )
-        ContactIdentity.objects.get_or_create(
+        identity, created = ContactIdentity.objects.get_or_create(
             kind=sender.kind,
             address=address,
             defaults={"contact": contact, "display_name": sender.name[:200]},
         )
+        if not created and identity.contact_id != contact.pk:
+            # A concurrent first message from the same address won the race: join its contact.
+            if known is None and not contact.identities.exists():
+                contact.delete()
+            contact = _live_contact(identity.contact)
     if sender.name and not contact.name:
         contact.name = sender.name[:200]
         contact.save(update_fields=["name"])
@@ -366,6 +372,9 @@ def reply(
     body = redact(text.strip())
     if not body.text and not attachments:
         raise ActionError(_("A reply needs some text or an attachment."))
+    from channels_intake.policy import check_can_send
+
+    check_can_send(ticket, kind="text", with_attachments=bool(attachments))  # e.g. WhatsApp's 24 hours
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
@@ -422,6 +431,91 @@ def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[Inboun
     ticket.save(update_fields=["updated_at"])
     _event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
     return message
+
+
+class MessageTemplate(Protocol):
+    """A provider-approved template (channels_intake.accounts.WhatsAppTemplate)."""
+
+    name: str
+    language: str
+
+    @property
+    def variable_count(self) -> int: ...
+
+    def render(self, variables: Sequence[str]) -> str: ...
+
+
+@transaction.atomic
+def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variables: Sequence[str]) -> Message:
+    """Send an approved template (WhatsApp outside the 24-hour window), stored like a reply."""
+    ticket = _locked(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ActionError(_("This ticket is closed. The customer's next message will open a new ticket."))
+    if ticket.merged_into_id:
+        raise ActionError(_("This ticket was merged into another ticket; reply there."))
+    values = [value.strip() for value in variables]
+    if len(values) != template.variable_count or not all(values):
+        raise ActionError(
+            _("The template “%(name)s” needs %(count)d filled-in values.")
+            % {"name": template.name, "count": template.variable_count}
+        )
+    from channels_intake.policy import check_can_send
+
+    check_can_send(ticket, kind="template")
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=ticket.channel,
+        author_user=by,
+        text=redact(template.render(values)).text,
+        subject=ticket.subject,
+        delivery_status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        metadata={"template": {"name": template.name, "language": template.language, "variables": values}},
+        created_at=now,
+    )
+    fields = ["last_agent_message_at", "updated_at"]
+    ticket.last_agent_message_at = now
+    ticket.updated_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    ticket.save(update_fields=fields)
+    _event(
+        ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after={"template": template.name}
+    )
+    if ticket.status == Status.NEW:
+        _set_status(ticket, Status.OPEN, by=by, now=now)
+    _after_change(ticket, reason="agent_reply")
+    from channels_intake import tasks as intake_tasks
+
+    enqueue_on_commit(intake_tasks.deliver_message, message.pk)
+    return message
+
+
+def add_attachment(message: Message, *, filename: str, content: bytes, key: str = "") -> Attachment | None:
+    """Attach a file that arrived after its message (channel media fetched by a task).
+
+    ``key`` names the file at the provider (a media id, a URL): the same key attaches once, however
+    often the task runs. Returns None when it was already attached.
+    """
+    with transaction.atomic():
+        message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+        keys = list(message.metadata.get("attached_keys") or [])
+        if key and key in keys:
+            return None
+        attachment = store_attachment(message, filename=filename, content=content)
+        if key:
+            message.metadata = {**message.metadata, "attached_keys": [*keys, key]}
+            message.save(update_fields=["metadata"])
+        _event(
+            message.ticket,
+            TicketEvent.Kind.MESSAGE,
+            message=message,
+            after={"attachment": attachment.filename},
+        )
+        return attachment
 
 
 @transaction.atomic

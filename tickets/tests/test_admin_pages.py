@@ -23,7 +23,10 @@ from tickets.models import CannedReply, Category
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(model._meta.label for model in admin.site._registry)
-SUPERVISED_APPS = {"tickets", "channels_intake"}
+# Supervisors work the desk data; channel accounts (tokens, secrets) are for administrators only.
+SUPERVISED = [
+    label for label in REGISTERED if label.startswith("tickets.") or label == "channels_intake.InboundEvent"
+]
 
 
 def english(user: User | None = None) -> Client:
@@ -62,7 +65,27 @@ def one_of_each(personas, receipt_png):
         ticket_ids=[ticket.pk],
     )
     Token.objects.create(user=personas.agent)
+    _channel_accounts(personas)
     return ticket
+
+
+def _channel_accounts(personas) -> None:
+    from channels_intake.accounts import MetaPage, WhatsAppNumber, WhatsAppTemplate, XAccount
+    from channels_intake.statuses import PendingStatus
+
+    secrets = {"access_token": "token", "app_secret": "secret", "verify_token": "verify"}
+    number = WhatsAppNumber.objects.create(
+        name="CS WhatsApp", slug="cs-wa", team=personas.team, phone_number_id="1098765", **secrets
+    )
+    MetaPage.objects.create(
+        name="Toko IG", slug="toko-ig", channel="instagram", account_id="17841", **secrets
+    )
+    XAccount.objects.create(
+        name="Toko X", slug="toko-x", user_id="4455", consumer_key="ck", consumer_secret="cs",
+        access_token="at", access_token_secret="ats",
+    )  # fmt: skip
+    WhatsAppTemplate.objects.create(number=number, name="order_update", language="id", body="Halo {{1}}")
+    PendingStatus.objects.create(channel="whatsapp", external_id="wamid.early", status="delivered")
 
 
 def admin_url(label: str, view: str, *args: object) -> str:
@@ -90,15 +113,16 @@ def test_every_admin_page_renders_for_a_superuser(personas, one_of_each, label):
         assert client.get(admin_url(label, "add")).status_code == 200
 
 
-@pytest.mark.parametrize("label", [label for label in REGISTERED if label.split(".")[0] in SUPERVISED_APPS])
+@pytest.mark.parametrize("label", SUPERVISED)
 def test_every_ticket_admin_page_renders_for_a_supervisor(personas, one_of_each, label):
     client = english(supervisor_in_group(personas))
     assert client.get(admin_url(label, "changelist")).status_code == 200
     assert client.get(admin_url(label, "change", _first(label).pk)).status_code == 200
 
 
-def test_a_supervisor_does_not_manage_users_or_tokens(personas):
+def test_a_supervisor_does_not_manage_users_tokens_or_channel_accounts(personas):
     client = english(supervisor_in_group(personas))
+    assert client.get(admin_url("channels_intake.WhatsAppNumber", "changelist")).status_code == 403
     assert client.get(admin_url("auth.User", "changelist")).status_code == 403
     assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 403
 

@@ -1,0 +1,225 @@
+"""Accounts the message channels receive on and send from, managed in the admin.
+
+One row per WhatsApp number, per Instagram professional account or Facebook Page, and per X account.
+Each row says which team its new tickets go to, so several numbers can feed different teams. The
+``slug`` is the optional suffix of the webhook URL (``/intake/whatsapp/<slug>/``).
+
+Secrets (tokens, app secrets) are stored as given; the admin form never shows them back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Channel, Direction, Message, Team, Ticket
+
+
+class ChannelAccount(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("URL name"), unique=True, help_text=_("Webhook URL suffix, e.g. /intake/whatsapp/<name>/.")
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("team"),
+        help_text=_("New tickets from this account go to this team."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def team_slug(self) -> str:
+        return self.team.slug if self.team_id and self.team else ""
+
+
+class WhatsAppNumber(ChannelAccount):
+    """A WhatsApp Business number on Meta's Cloud API."""
+
+    phone_number_id = models.CharField(_("phone number ID"), max_length=50, unique=True)
+    display_phone_number = models.CharField(_("display phone number"), max_length=30, blank=True)
+    business_account_id = models.CharField(_("WhatsApp Business Account ID"), max_length=50, blank=True)
+    access_token = models.TextField(_("access token"), help_text=_("A system user's permanent token."))
+    app_secret = models.CharField(_("app secret"), max_length=200, help_text=_("Signs the webhooks."))
+    verify_token = models.CharField(
+        _("verify token"), max_length=200, help_text=_("The token typed into Meta's webhook setup.")
+    )
+
+    class Meta(ChannelAccount.Meta):
+        verbose_name = _("WhatsApp number")
+        verbose_name_plural = _("WhatsApp numbers")
+
+    @classmethod
+    def for_ticket(cls, ticket: Ticket) -> WhatsAppNumber | None:
+        """The number the customer last wrote to on this ticket, else the first active number."""
+        return _account_for_ticket(cls, ticket, Channel.WHATSAPP, "phone_number_id")
+
+
+class MetaPage(ChannelAccount):
+    """A Facebook Page (Messenger) or an Instagram professional account (Instagram DM)."""
+
+    channel = models.CharField(
+        _("channel"),
+        max_length=20,
+        choices=[(Channel.MESSENGER, Channel.MESSENGER.label), (Channel.INSTAGRAM, Channel.INSTAGRAM.label)],
+    )
+    account_id = models.CharField(
+        _("page or Instagram account ID"), max_length=50, help_text=_("The entry id Meta's webhooks carry.")
+    )
+    access_token = models.TextField(_("page access token"))
+    app_secret = models.CharField(_("app secret"), max_length=200)
+    verify_token = models.CharField(_("verify token"), max_length=200)
+
+    class Meta(ChannelAccount.Meta):
+        verbose_name = _("Facebook Page / Instagram account")
+        verbose_name_plural = _("Facebook Pages / Instagram accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "account_id"], name="meta_page_unique_per_channel")
+        ]
+
+    @classmethod
+    def for_ticket(cls, ticket: Ticket) -> MetaPage | None:
+        return _account_for_ticket(
+            cls, ticket, ticket.channel, "account_id", extra={"channel": ticket.channel}
+        )
+
+
+class XAccount(ChannelAccount):
+    """An X account whose direct messages arrive through the Account Activity API."""
+
+    user_id = models.CharField(_("user ID"), max_length=30, unique=True)
+    screen_name = models.CharField(_("screen name"), max_length=50, blank=True)
+    consumer_key = models.CharField(_("API key (consumer key)"), max_length=200)
+    consumer_secret = models.CharField(
+        _("API key secret (consumer secret)"), max_length=200, help_text=_("Signs the webhooks and the CRC.")
+    )
+    access_token = models.CharField(_("access token"), max_length=200)
+    access_token_secret = models.CharField(_("access token secret"), max_length=200)
+
+    class Meta(ChannelAccount.Meta):
+        verbose_name = _("X account")
+        verbose_name_plural = _("X accounts")
+
+    @classmethod
+    def for_ticket(cls, ticket: Ticket) -> XAccount | None:
+        return _account_for_ticket(cls, ticket, Channel.X, "user_id")
+
+
+def _account_for_ticket(model, ticket, channel, id_field, extra=None):  # type: ignore[no-untyped-def]
+    accounts = model.objects.filter(active=True, **(extra or {}))
+    last = (
+        Message.objects.filter(ticket=ticket, channel=channel, direction=Direction.INBOUND)
+        .order_by("-created_at", "-pk")
+        .values_list("metadata", flat=True)
+        .first()
+    )
+    account_id = (last or {}).get("account") if isinstance(last, dict) else None
+    if account_id:
+        account = accounts.filter(**{id_field: account_id}).first()
+        if account is not None:
+            return account
+    return accounts.order_by("pk").first()
+
+
+PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+
+
+class WhatsAppTemplate(models.Model):
+    """A message template approved by Meta: the only way to write first, or after the 24-hour window."""
+
+    class Category(models.TextChoices):
+        UTILITY = "utility", _("Utility")
+        MARKETING = "marketing", _("Marketing")
+        AUTHENTICATION = "authentication", _("Authentication")
+
+    number = models.ForeignKey(
+        WhatsAppNumber,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="templates",
+        verbose_name=_("WhatsApp number"),
+        help_text=_("Empty: every number of the business account."),
+    )
+    name = models.CharField(_("template name"), max_length=512, help_text=_("Exactly as approved by Meta."))
+    language = models.CharField(
+        _("language code"), max_length=15, default="id", help_text=_("e.g. id, en_US")
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default="utility")
+    body = models.TextField(
+        _("body"), help_text=_("The approved text, with {{1}}, {{2}}… where the variables go.")
+    )
+    variables = models.CharField(
+        _("variables"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What each placeholder means, comma-separated in order, e.g. “Customer name, Order number”."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "language"]
+        verbose_name = _("WhatsApp template")
+        verbose_name_plural = _("WhatsApp templates")
+        constraints = [
+            models.UniqueConstraint(fields=["number", "name", "language"], name="wa_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}]"
+
+    @property
+    def variable_names(self) -> list[str]:
+        return [part.strip() for part in self.variables.split(",") if part.strip()]
+
+    @property
+    def variable_count(self) -> int:
+        return len({int(n) for n in PLACEHOLDER.findall(self.body)})
+
+    def clean(self) -> None:
+        numbers = sorted({int(n) for n in PLACEHOLDER.findall(self.body)})
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValidationError({"body": _("Number the placeholders {{1}}, {{2}}, … without gaps.")})
+        if self.variables and len(self.variable_names) != len(numbers):
+            raise ValidationError(
+                {
+                    "variables": _("The body has %(count)d placeholders; name each of them once.")
+                    % {"count": len(numbers)}
+                }
+            )
+
+    def render(self, variables: Sequence[str]) -> str:
+        """The text the customer will see, for the ticket's history."""
+
+        def fill(match: re.Match[str]) -> str:
+            index = int(match.group(1)) - 1
+            return variables[index] if 0 <= index < len(variables) else match.group(0)
+
+        return PLACEHOLDER.sub(fill, self.body)
+
+
+def active_accounts(model, slug: str = "", **filters):  # type: ignore[no-untyped-def]
+    """The accounts a webhook URL stands for: the one named by its suffix (404 if unknown), or all."""
+    from django.shortcuts import get_object_or_404
+
+    if slug:
+        return [get_object_or_404(model, slug=slug, active=True, **filters)]
+    return list(model.objects.filter(active=True, **filters).order_by("pk"))

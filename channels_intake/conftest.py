@@ -1,0 +1,59 @@
+"""Fixtures shared by every channel's tests: the fake provider APIs on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from celery.exceptions import Retry
+from django.core.cache import cache
+
+from channels_intake.tests.fakes import GRAPH_VERSION, FakeProviders
+
+MAX_RETRIES_IN_TESTS = 10
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Remembered profile lookups must not leak from one test into the next (Redis keeps them)."""
+    cache.clear()
+
+
+@pytest.fixture
+def fake_api(settings) -> Iterator[FakeProviders]:
+    fake = FakeProviders().start()
+    settings.META_GRAPH_URL = f"{fake.url}/{GRAPH_VERSION}"
+    settings.X_API_URL = fake.url
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Call ``function``, then run what it queued after commit as a worker would, retries included.
+
+    Tasks run eagerly in tests, and an eager ``self.retry()`` raises Retry instead of running again;
+    here a retried task is simply queued again at once (backoff waits are skipped), as many times as
+    it asks, and work queued by the tasks themselves runs too.
+    """
+
+    def run(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            result = function(*args, **kwargs)
+        done = 0
+        while done < len(queued):
+            callback = queued[done]
+            done += 1
+            with django_capture_on_commit_callbacks(execute=False) as more:
+                for _attempt in range(MAX_RETRIES_IN_TESTS):
+                    try:
+                        callback()
+                        break
+                    except Retry:
+                        continue
+            queued.extend(more)
+        return result
+
+    return run

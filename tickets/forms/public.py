@@ -74,21 +74,20 @@ class AttachmentsField(forms.FileField):
     def _clean_one(self, upload: UploadedFile) -> InboundAttachment:
         name = upload.name or "attachment"
         max_bytes = settings.CONTACT_FORM_MAX_FILE_BYTES
+        too_large = ValidationError(
+            gettext(
+                "“%(name)s” is larger than %(max)s, the most we accept per file. Please send a smaller "
+                "file, for example a screenshot instead of a photo."
+            )
+            % {"name": name, "max": filesizeformat(max_bytes)},
+            code="file_too_large",
+        )
         if upload.size is not None and upload.size > max_bytes:
-            raise ValidationError(
-                gettext("“%(name)s” is %(size)s; each file may be at most %(max)s.")
-                % {"name": name, "size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
-                code="file_too_large",
-            )
+            raise too_large
         upload.seek(0)
-        content = upload.read()
-        # Checked again on the bytes read: the size the client declared is not trusted.
-        if len(content) > max_bytes:
-            raise ValidationError(
-                gettext("“%(name)s” is %(size)s; each file may be at most %(max)s.")
-                % {"name": name, "size": filesizeformat(len(content)), "max": filesizeformat(max_bytes)},
-                code="file_too_large",
-            )
+        content = upload.read(max_bytes + 1)
+        if len(content) > max_bytes:  # the size the browser declared is not trusted
+            raise too_large
         content_type = detect_content_type(content, name)
         if content_type not in CUSTOMER_UPLOAD_TYPES:
             raise ValidationError(
@@ -121,7 +120,8 @@ class CategoryField(forms.ModelChoiceField):
 class PublicForm(forms.Form):
     """What the contact form and the status page's reply have in common."""
 
-    submission = forms.CharField(widget=forms.HiddenInput(attrs={"autocomplete": "off"}))
+    # Not required: a missing id gets the same "send it again" answer as a malformed one (clean_submission).
+    submission = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"autocomplete": "off"}))
     attachments = AttachmentsField(label=_("Attachments"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,14 +140,18 @@ class PublicForm(forms.Form):
             self.initial.setdefault("submission", new_submission_token())
 
     def clean_submission(self) -> str:
-        value = self.cleaned_data["submission"]
+        value = str(self.cleaned_data.get("submission") or "")
         if not SUBMISSION_PATTERN.match(value):
+            self._replace_submission()
             raise ValidationError(_("This form has expired. Please check your message and send it again."))
-        return str(value)
+        return value
 
     def renew_submission(self, message: str) -> None:
         """Refuse this submission with ``message`` and give the re-rendered form a fresh id."""
         self.add_error(None, message)
+        self._replace_submission()
+
+    def _replace_submission(self) -> None:
         data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict: the form is bound to a request
         data["submission"] = new_submission_token()
         self.data = data

@@ -8,7 +8,9 @@ import re
 import pytest
 import time_machine
 from django.core import signing
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import customer_ticket
 from tickets import actions
@@ -149,6 +151,16 @@ def test_a_reply_is_added_to_the_ticket_with_its_files(customer, mailoutbox):
     assert mailoutbox == []  # no new acknowledgement for a reply
 
 
+def test_a_reply_from_the_no_referrer_page_passes_although_the_browser_sends_origin_null():
+    ticket = customer_ticket()
+    browser = new_customer_client()
+    browser.handler.enforce_csrf_checks = True
+    browser.get(page_of(ticket))
+    response = browser.post(page_of(ticket), reply_data("Dari Chrome"), HTTP_ORIGIN="null", secure=True)
+    assert response.status_code == 302
+    assert ticket.messages.filter(text="Dari Chrome").exists()
+
+
 def test_a_reply_reopens_a_resolved_ticket(customer, personas):
     ticket = customer_ticket()
     actions.change_status(ticket, status=Status.RESOLVED, by=personas.agent)
@@ -259,6 +271,28 @@ def test_the_page_is_indonesian_unless_the_customer_switched_language(db):
     ticket = customer_ticket()
     browser = new_customer_client(language="")
     assert '<html lang="id">' in browser.get(page_of(ticket), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    switched = browser.post("/i18n/setlang/", {"language": "en", "next": page_of(ticket)}, follow=True)
+    switched = browser.get(f"{page_of(ticket)}?language=en", follow=True)
+    assert switched.redirect_chain == [(page_of(ticket), 302)]
     assert '<html lang="en">' in switched.content.decode()
     assert shows(switched.content.decode(), ticket.reference)
+
+
+def test_the_page_needs_the_same_number_of_queries_however_long_the_conversation(customer, personas):
+    ticket = customer_ticket(attachments=(InboundAttachment("a.png", fixture_bytes("tiny.png")),))
+    actions.reply(ticket, by=personas.agent, text="Balasan pertama")
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert customer.get(page_of(ticket)).status_code == 200
+        return len(captured)
+
+    short = count_queries()
+    for number in range(5):
+        actions.reply(ticket, by=personas.agent, text=f"Balasan {number}")
+        customer_ticket(
+            f"Pesan {number}",
+            references=(ticket.messages.first().external_id,),
+            attachments=(InboundAttachment(f"{number}.pdf", fixture_bytes("tiny.pdf") + bytes([number])),),
+        )
+    assert ticket.messages.count() == 12
+    assert count_queries() == short

@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -20,6 +20,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 View = Callable[..., HttpResponseBase]
+LANGUAGE_PARAMETER = "language"
 
 
 def public_page(*, secret_url: bool = False) -> Callable[[View], View]:
@@ -32,6 +33,9 @@ def public_page(*, secret_url: bool = False) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            chosen = request.GET.get(LANGUAGE_PARAMETER, "")
+            if request.method in ("GET", "HEAD") and chosen:
+                return _switch_language(request, chosen)
             # The customer's choice (the language switch's cookie) wins; browsers' Accept-Language does
             # not, because most customers' phones are set to English while they prefer Indonesian.
             language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
@@ -50,6 +54,30 @@ def public_page(*, secret_url: bool = False) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def _switch_language(request: HttpRequest, language: str) -> HttpResponse:
+    """The language switch: a plain link (?language=en) that stores the choice and reloads the page.
+
+    Not Django's set_language: that is a POST, and POSTs from a page served with "Referrer-Policy:
+    no-referrer" carry "Origin: null", which CSRF protection rightly refuses.
+    """
+    query = request.GET.copy()
+    del query[LANGUAGE_PARAMETER]
+    response = HttpResponseRedirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+    add_never_cache_headers(response)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 def _rate(group: str, request: HttpRequest) -> str:

@@ -14,7 +14,7 @@
     if (star) star.hidden = !needsOrder;
     if (optional) optional.hidden = needsOrder;
     var input = field.querySelector("input");
-    if (input) input.toggleAttribute("aria-required", needsOrder);
+    if (input) input.setAttribute("aria-required", needsOrder ? "true" : "false");
   }
 
   function formatSize(bytes) {

@@ -1,10 +1,14 @@
-"""Clients for the standing personas (API and desk) and fixture files."""
+"""Clients for the standing personas (API, desk, customers) and fixture files."""
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tickets.tests.clients import english_client
@@ -46,3 +50,18 @@ def desk_fixture():
         return (FIXTURES / "desk" / name).read_bytes()
 
     return read
+
+
+def new_customer_client(language: str = "en") -> Client:
+    """A customer's browser on its own IP address, so rate-limit counters (kept in the cache, which
+    outlives a test and may be a Redis shared by parallel workers) never leak between tests."""
+    address = str(ipaddress.IPv4Address("10.0.0.0") + secrets.randbelow(2**24))
+    client = Client(REMOTE_ADDR=address)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+@pytest.fixture
+def customer(db) -> Client:
+    """A customer who chose English with the language switch (assertions read English source text)."""
+    return new_customer_client()

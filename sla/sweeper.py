@@ -133,7 +133,7 @@ def _warn(clock_id: int, now: dt.datetime) -> bool:
     record_event(
         clock.ticket,
         TicketEvent.Kind.SLA,
-        after={"warning": clock.target, "name": clock.name, "cycle": clock.cycle, "due_at": _iso(clock.due_at)},
+        after=_event_data("warning", clock),
         at=now,
     )
     hooks.sla_warning(ticket_id=clock.ticket_id, target=clock.target, warning_id=warning.pk)
@@ -161,12 +161,19 @@ def _breach(clock_id: int, now: dt.datetime) -> bool:
     record_event(
         clock.ticket,
         TicketEvent.Kind.SLA,
-        after={"breach": clock.target, "name": clock.name, "cycle": clock.cycle, "due_at": _iso(clock.due_at)},
+        after=_event_data("breach", clock),
         at=now,
     )
     hooks.sla_breached(ticket_id=clock.ticket_id, target=clock.target, breach_id=breach.pk)
     return True
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _event_data(what: str, clock: SlaClock) -> dict[str, object]:
+    """The timeline entry: {"sla": "warning" | "breach", "target", "name", "cycle", "due_at"}."""
+    return {
+        "sla": what,
+        "target": clock.target,
+        "name": clock.name,
+        "cycle": clock.cycle,
+        "due_at": clock.due_at.isoformat() if clock.due_at is not None else None,
+    }

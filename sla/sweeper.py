@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -80,7 +81,13 @@ def sweep_until_done(*, max_seconds: float | None = None, batch: int | None = No
             return total
 
 
-def _run(handler, clock_id: int, now: dt.datetime, result: SweepResult, counter: str) -> None:  # type: ignore[no-untyped-def]
+def _run(
+    handler: Callable[[int, dt.datetime], bool],
+    clock_id: int,
+    now: dt.datetime,
+    result: SweepResult,
+    counter: str,
+) -> None:
     try:
         done = handler(clock_id, now)
     except Exception:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from sla.reports import Group, hours
+from sla.reports import Group
 
 LABEL_WIDTH = 170
 PLOT_WIDTH = 380
@@ -76,14 +76,13 @@ class Chart:
         return self.axis_y + 16
 
 
-def _nice_max(value: float) -> float:
+def _nice_max(value: float, ticks: int = 4) -> float:
+    """The smallest ``ticks`` × (1, 2, 2.5 or 5 × 10ⁿ) that reaches ``value``: round tick labels."""
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover
+        return float(ticks)
+    magnitude = 10 ** math.floor(math.log10(value / ticks))
+    step = next(s * magnitude for s in (1, 2, 2.5, 5, 10) if value <= ticks * s * magnitude)
+    return ticks * step
 
 
 def _chart(
@@ -117,7 +116,9 @@ def _chart(
                 )
             )
         rows.append(Row(label=label, label_y=top + ROW_HEIGHT / 2 + 4, bars=bars))
-    axis_y = TOP + len(labels) * ROW_HEIGHT
+    if not any(row.bars for row in rows):
+        rows = []  # the template says "no data" instead of empty rows
+    axis_y = TOP + max(len(rows), 1) * ROW_HEIGHT
     ticks = [(LABEL_WIDTH + PLOT_WIDTH * i / 4, fmt(maximum * i / 4)) for i in range(5)]
     return Chart(
         title=title,
@@ -152,17 +153,25 @@ def compliance_chart(title: str, groups: list[Group]) -> Chart:
 
 
 def times_chart(title: str, groups: list[Group], which: str) -> Chart:
-    """Median and p90 business hours of first response (``which="first_response"``) or resolution."""
+    """Median and p90 business time of first response (``which="first_response"``) or resolution, in
+    minutes when everything is under two hours, else in hours."""
     medians = [getattr(g, f"{which}_median") for g in groups]
     p90s = [getattr(g, f"{which}_p90") for g in groups]
-    known = [v / 3600 for v in [*medians, *p90s] if v is not None]
+    longest = max((v for v in [*medians, *p90s] if v is not None), default=0)
+    unit = 60 if longest < 7200 else 3600
+
+    def fmt(value: float) -> str:
+        if unit == 60:
+            return _("%(minutes)s min") % {"minutes": f"{value:.0f}"}
+        return _("%(hours)s h") % {"hours": f"{value:.1f}"}
+
     return _chart(
         title,
         [g.label for g in groups],
         [
-            (_("Median"), "#2e90fa", [None if v is None else v / 3600 for v in medians]),
-            (_("90th percentile"), "#84caff", [None if v is None else v / 3600 for v in p90s]),
+            (_("Median"), "#2e90fa", [None if v is None else v / unit for v in medians]),
+            (_("90th percentile"), "#84caff", [None if v is None else v / unit for v in p90s]),
         ],
-        maximum=_nice_max(max(known, default=0)),
-        fmt=lambda v: _("%(hours)s h") % {"hours": hours(v * 3600)},
+        maximum=_nice_max(longest / unit),
+        fmt=fmt,
     )

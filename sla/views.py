@@ -38,8 +38,8 @@ def report(request: HttpRequest) -> HttpResponse:
                 "groups": groups,
                 "charts": [
                     charts.compliance_chart(_("Met on time"), groups),
-                    charts.times_chart(_("First response (business hours)"), groups, "first_response"),
-                    charts.times_chart(_("Resolution (business hours)"), groups, "resolution"),
+                    charts.times_chart(_("First response (business time)"), groups, "first_response"),
+                    charts.times_chart(_("Resolution (business time)"), groups, "resolution"),
                 ],
             }
             for dimension, groups in result.groups.items()

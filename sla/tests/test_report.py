@@ -8,6 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from sla.charts import compliance_chart, times_chart
 from sla.reports import compliance, percentile
 from sla.tests.helpers import frozen, ticket_at, wib
 from tests.factories import PASSWORD
@@ -45,6 +46,18 @@ def test_compliance_per_team_and_channel_with_median_and_p90(week):
     assert email.first_response_p90 == 3 * 3600
     team = {g.label: g for g in report.groups["team"]}
     assert team["Tim Pembeli"].finished == 3 and team["No team"].met == 1
+
+
+def test_charts_scale_bars_to_round_ticks_and_say_when_there_is_no_data(week):
+    report = compliance(*(_date(v) for v in PERIOD.values()), now=wib(2025, 11, 24, 0, 0))
+    channels = report.groups["channel"]
+    met = compliance_chart("Met", channels)
+    widths = {row.label: row.bars[0].width for row in met.rows}
+    assert widths["Live chat"] == met.plot_width and widths["Email"] == pytest.approx(met.plot_width * 2 / 3)
+    assert [label for _x, label in met.ticks] == ["0%", "25%", "50%", "75%", "100%"]
+    times = times_chart("First response", channels, "first_response")
+    assert [label for _x, label in times.ticks] == ["0.0 h", "1.0 h", "2.0 h", "3.0 h", "4.0 h"]
+    assert times_chart("Resolution", channels, "resolution").rows == []
 
 
 def test_percentiles_are_values_that_occurred():

@@ -7,6 +7,24 @@ import pytest
 from tests.factories import Personas, make_personas
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test restores the migrated data (categories, SLA presets, groups) itself.
+
+    A transactional test ends by emptying the database. Mixing tests that restore the seeded rows
+    (serialized_rollback) with tests that do not makes the next restoring test collide with the content
+    types that the non-restoring flush recreated, so all of them restore.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional:
+            kwargs = dict(marker.kwargs) if marker else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs))
+
+
 @pytest.fixture
 def personas(db) -> Personas:
     return make_personas()

@@ -271,6 +271,14 @@ CELERY_BEAT_SCHEDULE["apply-early-delivery-statuses"] = {
 }
 # --- end of message channels ------------------------------------------------------------------------
 
+# --- SLA (sla/) -------------------------------------------------------------------------------------
+# Beat sweeps due SLA warnings and breaches every 30 seconds (also in the embedded `make run` stack).
+CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "sla.tasks.sweep", "schedule": 30.0}
+# Clocks claimed per batch, and how long one sweep task may keep taking batches during a burst.
+SLA_SWEEP_BATCH = env_int("SLA_SWEEP_BATCH", 500, minimum=1, maximum=10_000)
+SLA_SWEEP_MAX_SECONDS = env_int("SLA_SWEEP_MAX_SECONDS", 25, minimum=1, maximum=3600)
+# --- end SLA -----------------------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -875,3 +875,6 @@ def _search_text(ticket: Ticket, extra: str) -> str:
 
 def _after_change(ticket: Ticket, *, reason: str) -> None:
     """Everything that must follow any change to a ticket, in one place (SLA clocks, escalation rules)."""
+    from sla.clocks import recompute  # local: sla imports tickets
+
+    recompute(ticket, reason=reason)

@@ -66,7 +66,20 @@ def one_of_each(personas, receipt_png):
     )
     Token.objects.create(user=personas.agent)
     _channel_accounts(personas)
+    _sla_records(personas, ticket)
     return ticket
+
+
+def _sla_records(personas, ticket) -> None:
+    from django.utils import timezone
+
+    from sla.models import BusinessCalendar, SlaBreach, SlaWarning, TeamCalendar
+
+    TeamCalendar.objects.create(team=personas.team, calendar=BusinessCalendar.objects.order_by("pk").first())
+    for record in (SlaWarning, SlaBreach):
+        record.objects.create(
+            ticket=ticket, target="first_response", name="First response", cycle=1, due_at=timezone.now()
+        )
 
 
 def _channel_accounts(personas) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from sla import queries as sla_queries
 from tickets import search
 from tickets.models import (
     OPEN_STATUSES,
@@ -57,6 +58,8 @@ QUEUES: tuple[Queue, ...] = (
             merged_into=None,
         ),
     ),
+    # Open tickets with a running SLA clock, the soonest due first (sorting is fixed for this queue).
+    Queue("breaching", _("Breaching soon"), lambda user, now: Q(status__in=OPEN_STATUSES), counted=False),
     # Searching looks everywhere, closed tickets included; not counted (it would count the whole table).
     Queue("all", _("All tickets"), lambda user, now: Q(), counted=False),
 )
@@ -81,6 +84,7 @@ class Filters:
     team: int | str | None = None  # a team id, or "none"
     assignee: int | str | None = None  # a user id, "me" or "none"
     tag: str = ""
+    sla: str = ""  # "breached" or "at_risk"
 
     def where(self, user: Any) -> Q:
         condition = Q()
@@ -121,21 +125,28 @@ class InboxQuery:
             QUEUE_BY_SLUG[self.queue].where(user, now), self.filters.where(user)
         )
         rows = search.search(rows, self.text)
+        if self.filters.sla == "breached":
+            rows = sla_queries.breached(rows, now=now)
+        elif self.filters.sla == "at_risk":
+            rows = sla_queries.at_risk(rows, now=now)
+        if self.queue == "breaching":
+            return sla_queries.breaching_soon(for_inbox(rows))
         return sort(for_inbox(rows), self.sort)
 
 
 def for_inbox(tickets: TicketQuerySet) -> TicketQuerySet:
-    """Rows with their contact (and addresses), tags and the start of the latest customer message."""
+    """Rows with their contact (and addresses), tags, SLA clocks and the start of the latest customer message."""
     latest_text = (
         Message.objects.filter(ticket=OuterRef("pk"), direction=Direction.INBOUND)
         .order_by("-created_at", "-pk")
         .values("text")[:1]
     )
-    return (
+    rows = (
         tickets.for_list()
         .prefetch_related(Prefetch("contact__identities", queryset=ContactIdentity.objects.order_by("pk")))
         .annotate(snippet=Substr(Subquery(latest_text), 1, SNIPPET_LENGTH))
     )
+    return sla_queries.with_sla_clocks(rows)
 
 
 def sort(tickets: TicketQuerySet, key: str) -> TicketQuerySet:

@@ -87,6 +87,7 @@ def test_the_navigation_shows_the_count_of_each_queue(agent_client, desk):
         "pending": 1,
         "on_hold": 1,
         "resolved": 1,
+        "breaching": None,
         "all": None,
     }
     assert b'<span class="count">5</span>' in response.content

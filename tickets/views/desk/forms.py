@@ -73,6 +73,11 @@ class InboxForm(forms.Form):
     team = forms.ChoiceField(required=False, label=_("Team"))
     assignee = forms.ChoiceField(required=False, label=_("Assignee"))
     tag = forms.ChoiceField(required=False, label=_("Tag"))
+    sla = forms.ChoiceField(
+        choices=[("", _("Any SLA state")), ("at_risk", _("SLA at risk")), ("breached", _("SLA breached"))],
+        required=False,
+        label=_("SLA"),
+    )
     sort = forms.ChoiceField(choices=list(queues.SORTS.items()), required=False, label=_("Sort by"))
     per_page = forms.TypedChoiceField(
         choices=[(size, format_lazy(_("{count} per page"), count=size)) for size in queues.PAGE_SIZES],
@@ -126,6 +131,7 @@ class InboxForm(forms.Form):
                 team=team if team in (None, "none") else int(team),
                 assignee=assignee if assignee in (None, "none", "me") else int(assignee),
                 tag=data.get("tag") or "",
+                sla=data.get("sla") or "",
             ),
         )
 

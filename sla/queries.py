@@ -8,12 +8,14 @@ tickets = breached(tickets) / at_risk(tickets)            # filters, combinable 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from sla.models import SlaClock
+
+Rows = TypeVar("Rows", bound=QuerySet[Any, Any])
 
 # Where the badges find a ticket's clocks after with_sla_clocks().
 PREFETCH_ATTR = "sla_open_clocks"
@@ -29,14 +31,14 @@ def running_clocks() -> QuerySet[SlaClock]:
     return SlaClock.objects.filter(met_at__isnull=True, breached_at__isnull=True, due_at__isnull=False)
 
 
-def with_sla_clocks(tickets: QuerySet[Any]) -> QuerySet[Any]:
+def with_sla_clocks(tickets: Rows) -> Rows:
     """Prefetch each ticket's unmet clocks into ``ticket.sla_open_clocks`` in one query for the page."""
     return tickets.prefetch_related(
         Prefetch("sla_clocks", queryset=open_clocks().order_by("due_at", "pk"), to_attr=PREFETCH_ATTR)
     )
 
 
-def breaching_soon(tickets: QuerySet[Any]) -> QuerySet[Any]:
+def breaching_soon(tickets: Rows) -> Rows:
     """Tickets with a running clock, the soonest due first (annotated ``sla_next_due``)."""
     next_due = running_clocks().filter(ticket=OuterRef("pk")).order_by("due_at").values("due_at")[:1]
     return (
@@ -46,13 +48,13 @@ def breaching_soon(tickets: QuerySet[Any]) -> QuerySet[Any]:
     )
 
 
-def breached(tickets: QuerySet[Any], *, now: dt.datetime | None = None) -> QuerySet[Any]:
+def breached(tickets: Rows, *, now: dt.datetime | None = None) -> Rows:
     """Tickets with a clock past its due time and still unmet (whether or not the sweeper got to it)."""
     now = now or timezone.now()
     return tickets.filter(Exists(open_clocks().filter(ticket=OuterRef("pk"), due_at__lte=now)))
 
 
-def at_risk(tickets: QuerySet[Any], *, now: dt.datetime | None = None) -> QuerySet[Any]:
+def at_risk(tickets: Rows, *, now: dt.datetime | None = None) -> Rows:
     """Tickets with a clock past its warning time but not yet due: the ones to pick up now."""
     now = now or timezone.now()
     return tickets.filter(

@@ -233,6 +233,25 @@ DEFAULT_PHONE_REGION = env_choice("DEFAULT_PHONE_REGION", "ID", ["ID", "MY", "SG
 # Reply text shown out of hours until a team has an SLA calendar.
 OUT_OF_HOURS_TEXT = env_str("OUT_OF_HOURS_TEXT", "")
 
+# --- Escalation (escalation/) ---------------------------------------------------------------------
+# Supervisors review an escalation within this many working days of the team's calendar.
+ESCALATION_REVIEW_WORKING_DAYS = env_int("ESCALATION_REVIEW_WORKING_DAYS", 2, minimum=1, maximum=30)
+# Disputes: buyer and seller have this many days before the customer may ask us to mediate ("Minta
+# Bantuan"); then evidence is accepted for some working days and mediation decides within 5.
+ESCALATION_DISPUTE_CATEGORY = env_str("ESCALATION_DISPUTE_CATEGORY", "dispute")
+ESCALATION_MEDIATION_TEAM = env_str("ESCALATION_MEDIATION_TEAM", "mediation")
+ESCALATION_DISPUTE_WINDOW_DAYS = env_int("ESCALATION_DISPUTE_WINDOW_DAYS", 3, minimum=0, maximum=60)
+ESCALATION_DISPUTE_EVIDENCE_DAYS = env_int("ESCALATION_DISPUTE_EVIDENCE_DAYS", 2, minimum=1, maximum=30)
+ESCALATION_DISPUTE_DECISION_DAYS = env_int("ESCALATION_DISPUTE_DECISION_DAYS", 5, minimum=1, maximum=60)
+CELERY_BEAT_SCHEDULE |= {
+    "escalation-sweep-overdue": {"task": "escalation.tasks.sweep_overdue", "schedule": 60.0},
+    "escalation-daily-digest": {
+        "task": "escalation.tasks.send_daily_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
+# --- end escalation ---------------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -235,6 +235,7 @@ class EscalationAdmin(admin.ModelAdmin):
             ticket = escalation.ticket
             extra.update(
                 {
+                    "title": str(escalation),
                     "conversation": ticket.messages.select_related(
                         "author_user", "author_contact"
                     ).prefetch_related("attachments"),
@@ -257,5 +258,9 @@ class EscalationAdmin(admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        extra = {"dashboard_url": reverse("escalation:dashboard"), **(extra_context or {})}
+        extra = {
+            "title": _("Escalations to review"),
+            "dashboard_url": reverse("escalation:dashboard"),
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra)

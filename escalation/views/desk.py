@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -54,9 +56,10 @@ def escalate_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
-    if not access.is_agent(request.user):
+    user: Any = request.user
+    if not access.is_agent(user):
         raise PermissionDenied
-    mine = Notification.objects.filter(user_id=request.user.pk)
+    mine = Notification.objects.filter(user=user)
     if request.method == "POST":
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("escalation:notifications")

@@ -233,6 +233,14 @@ DEFAULT_PHONE_REGION = env_choice("DEFAULT_PHONE_REGION", "ID", ["ID", "MY", "SG
 # Reply text shown out of hours until a team has an SLA calendar.
 OUT_OF_HOURS_TEXT = env_str("OUT_OF_HOURS_TEXT", "")
 
+# --- SLA (sla/) -------------------------------------------------------------------------------------
+# Beat sweeps due SLA warnings and breaches every 30 seconds (also in the embedded `make run` stack).
+CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "sla.tasks.sweep", "schedule": 30.0}
+# Clocks claimed per batch, and how long one sweep task may keep taking batches during a burst.
+SLA_SWEEP_BATCH = env_int("SLA_SWEEP_BATCH", 500, minimum=1, maximum=10_000)
+SLA_SWEEP_MAX_SECONDS = env_int("SLA_SWEEP_MAX_SECONDS", 25, minimum=1, maximum=3600)
+# --- end SLA -----------------------------------------------------------------------------------------
+
 # --- Escalation (escalation/) ---------------------------------------------------------------------
 # Supervisors review an escalation within this many working days of the team's calendar.
 ESCALATION_REVIEW_WORKING_DAYS = env_int("ESCALATION_REVIEW_WORKING_DAYS", 2, minimum=1, maximum=30)

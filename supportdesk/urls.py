@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("tickets.api.urls")),
     path("intake/", include("channels_intake.urls")),
+    path("sla/", include("sla.urls")),
     path("anymail/", include("anymail.urls")),
     path("escalation/", include("escalation.urls")),
     path("", include("escalation.urls_public")),

@@ -774,6 +774,9 @@ def _search_text(ticket: Ticket, extra: str) -> str:
 
 def _after_change(ticket: Ticket, *, reason: str) -> None:
     """Everything that must follow any change to a ticket, in one place (SLA clocks, escalation rules)."""
-    from escalation import hooks as escalation_hooks
+    from sla.clocks import recompute  # local: sla imports tickets
+
+    recompute(ticket, reason=reason)
+    from escalation import hooks as escalation_hooks  # local: escalation imports tickets
 
     escalation_hooks.ticket_changed(ticket, reason=reason)

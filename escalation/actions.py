@@ -106,7 +106,7 @@ def escalate(
         review_due=deadlines.review_due(team, now, working_days=working_days),
     )
     if reason == Trigger.DISPUTE:
-        escalation.evidence_due, escalation.decision_due = deadlines.dispute_deadlines(team, now)
+        escalation.evidence_due, escalation.decision_due = deadlines.dispute_deadlines(ticket, now)
     try:
         with transaction.atomic():
             escalation.save(force_insert=True)

@@ -136,7 +136,9 @@ def _store(
         }
         clock = existing.pop((plan.target, plan.cycle), None)
         if clock is None:
-            new.append(SlaClock(ticket=ticket, target=plan.target, cycle=plan.cycle, updated_at=now, **values))
+            new.append(
+                SlaClock(ticket=ticket, target=plan.target, cycle=plan.cycle, updated_at=now, **values)
+            )
             continue
         changed = [name for name in CLOCK_FIELDS if getattr(clock, name) != values[name]]
         if changed:

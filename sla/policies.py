@@ -20,7 +20,9 @@ def active_policies() -> list[SlaPolicy]:
         .prefetch_related(
             "categories",
             "teams",
-            Prefetch("targets", queryset=SlaTarget.objects.select_related("start_after").order_by("position", "pk")),
+            Prefetch(
+                "targets", queryset=SlaTarget.objects.select_related("start_after").order_by("position", "pk")
+            ),
         )
     )
 

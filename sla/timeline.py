@@ -137,7 +137,9 @@ def _starts(history: TicketHistory, spec: TargetSpec) -> list[tuple[dt.datetime,
         starts = [history.created_at, *reopenings(history)]
         return [(start, _first_at_or_after(resolved, start)) for start in starts]
     if spec.kind == FIRST_RESPONSE:
-        candidates = [t for t in (history.first_response_at, _first_at_or_after(resolved, history.created_at)) if t]
+        candidates = [
+            t for t in (history.first_response_at, _first_at_or_after(resolved, history.created_at)) if t
+        ]
         return [(history.created_at, min(candidates, default=None))]
     return _next_response_cycles(history, resolved)
 
@@ -170,7 +172,9 @@ def _deadline(spec: TargetSpec, schedule: Schedule, start: dt.datetime) -> dt.da
     return add_business_time(schedule, start, spec.duration)
 
 
-def _warning(spec: TargetSpec, schedule: Schedule, start: dt.datetime, due: dt.datetime) -> dt.datetime | None:
+def _warning(
+    spec: TargetSpec, schedule: Schedule, start: dt.datetime, due: dt.datetime
+) -> dt.datetime | None:
     total = business_time_between(schedule, start, due)
     if spec.warn_percent is not None:
         return add_business_time(schedule, start, total * spec.warn_percent / 100)
@@ -200,7 +204,9 @@ def _shift(
     return (add_business_time(schedule, base, total) if total else base), total, None
 
 
-def _paused_within(schedule: Schedule, paused: list[Pause], start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+def _paused_within(
+    schedule: Schedule, paused: list[Pause], start: dt.datetime, end: dt.datetime
+) -> dt.timedelta:
     total = ZERO
     for begin, finish in paused:
         low, high = max(begin, start), min(finish or end, end)
@@ -273,7 +279,9 @@ def plan_clocks(
             waiting.remove(spec)
             clock_schedule = schedule if spec.business else calendar_time
             if spec.start_after is None:
-                starts = [(number, start, met) for number, (start, met) in enumerate(_starts(history, spec), 1)]
+                starts = [
+                    (number, start, met) for number, (start, met) in enumerate(_starts(history, spec), 1)
+                ]
             else:
                 starts = [
                     (before.cycle, before.due_at, _first_at_or_after(resolved, before.due_at))

@@ -1,5 +1,9 @@
 """Default escalation rules from the support policies, and the Supervisors group's permissions.
 
+SLA rules name their target (sla's preset keys): a breach of a target without a rule, such as the
+15-minute "pending_wait" (an agent's job) or the buyer–seller "dispute_window" (the customer then may
+ask for mediation), escalates nothing.
+
 Both are idempotent: rules are matched by name, the group is created or extended by name.
 """
 
@@ -11,7 +15,8 @@ RULES = [
     ("Card fraud and OTP/phishing: at once", "security", "", 1, "urgent", "level", True),
     ("First response breached", "sla_breach", "first_response", 1, "high", "assigned", True),
     ("Resolution breached", "sla_breach", "resolution", 1, "high", "assigned", True),
-    ("Any other SLA breach", "sla_breach", "", 1, "", "assigned", True),
+    ("Operator disruption past 1×24 hours", "sla_breach", "operator_resolution", 1, "high", "assigned", True),
+    ("Mediation decision overdue", "sla_breach", "dispute_decision", 2, "urgent", "assigned", True),
     ("SLA warning (enable to escalate before a breach)", "sla_warning", "", 1, "", "assigned", False),
     ("Reopened three times", "reopened", "", 1, "high", "assigned", True),
     ("Customer asks for a supervisor", "customer_request", "", 1, "", "assigned", True),

@@ -10,8 +10,7 @@ from django.urls import reverse
 from escalation import actions, charts
 from escalation.models import Trigger
 from escalation.tests.conftest import at, ticket_for
-from tickets import actions as ticket_actions
-from tickets.models import TicketEvent
+from sla import sweeper as sla_sweeper
 
 pytestmark = pytest.mark.django_db
 URL = reverse("escalation:dashboard")
@@ -21,24 +20,25 @@ def test_the_dashboard_counts_and_draws_open_escalations(client, desk, clock):
     actions.request_by_customer(ticket_for(desk), text="a")
     actions.escalate(ticket_for(desk, sender="rina@example.test"), reason=Trigger.AGENT_REQUEST, level=2)
     clock.move_to(at(4, 12))
-    late = actions.escalate(ticket_for(desk, sender="joko@example.test"), reason=Trigger.AGENT_REQUEST)
-    ticket_actions.record_event(
-        late.ticket, TicketEvent.Kind.SLA, after={"kind": "breach", "target": "resolution"}
-    )
+    # Both tickets missed their 2-hour first response: the sla sweeper records two breaches today,
+    # and the first-response rule escalates them.
+    assert sla_sweeper.sweep().breached == 2
+    actions.escalate(ticket_for(desk, sender="joko@example.test"), reason=Trigger.AGENT_REQUEST)
     client.force_login(desk.supervisor)
     response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert response.context["open_total"] == 3
+    assert response.context["open_total"] == 5
     assert response.context["overdue_count"] == 2
-    assert response.context["breaches_today"] == 1
+    assert response.context["breaches_today"] == 2
     assert html.count('<svg class="chart"') == 3
     # Only the admin's own scripts; the charts are plain server-rendered SVG, nothing from elsewhere.
     assert re.findall(r'<script src="([^"]+)"', html) and all(
         src.startswith("/static/admin/") for src in re.findall(r'<script src="([^"]+)"', html)
     )
-    assert "L1 · team supervisor: 2" in html and "L2 · support manager: 1" in html  # bar tooltips
-    assert "2–5 days: 2" in html and "under 4 hours: 1" in html  # 50 hours old, and just now
+    assert "L1 · team supervisor: 4" in html and "L2 · support manager: 1" in html  # bar tooltips
+    assert "2–5 days: 2" in html and "under 4 hours: 3" in html  # 50 hours old, and just now
+    assert "12: 2" in html  # breaches in the 12 o'clock hour
 
 
 def test_agents_cannot_open_the_dashboard(client, desk):

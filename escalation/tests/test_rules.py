@@ -7,6 +7,7 @@ import pytest
 from escalation import hooks
 from escalation.models import Escalation, EscalationRule, EscalationStatus, Notification, Trigger
 from escalation.tests.conftest import at, ticket_for
+from sla import sweeper as sla_sweeper
 from tests.factories import inbound
 from tickets import actions
 from tickets.models import Category, Priority, Status, TicketEvent
@@ -48,6 +49,29 @@ def test_an_otp_phishing_category_set_later_escalates_once(desk, clock):
     )  # any later change: no second escalation
     actions.add_note(ticket, by=desk.agent, text="cek")
     assert Escalation.objects.filter(ticket=ticket, reason=Trigger.SECURITY).count() == 1
+
+
+def test_a_first_response_breach_found_by_the_sla_sweeper_escalates_the_ticket(
+    desk, clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    ticket = ticket_for(desk)  # email: first response due in 2 business hours, at 12:00
+    clock.move_to(at(2, 11, 30))
+    assert sla_sweeper.sweep().warned == 1  # the warning rule is off: nothing escalates
+    assert not Escalation.objects.exists()
+    clock.move_to(at(2, 12, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sla_sweeper.sweep().breached == 1
+    escalation = Escalation.objects.get(ticket=ticket)
+    assert (escalation.reason, escalation.target, escalation.level) == (
+        Trigger.SLA_BREACH,
+        "first_response",
+        1,
+    )
+    assert escalation.assigned_to == desk.supervisor
+    assert escalation.review_due == at(4, 12, 1)
+    assert any(m.to == [desk.supervisor.email] for m in mailoutbox)
+    assert sla_sweeper.sweep().breached == 0
+    assert Escalation.objects.count() == 1
 
 
 def test_an_sla_breach_escalates_once_however_often_it_is_reported(desk, clock):

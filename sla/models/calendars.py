@@ -22,7 +22,9 @@ class TimeZone(models.TextChoices):
 
 class BusinessCalendar(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
-    time_zone = models.CharField(_("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB)
+    time_zone = models.CharField(
+        _("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB
+    )
     always_open = models.BooleanField(
         _("open 24/7"), default=False, help_text=_("Every hour of every day counts; hours below are ignored.")
     )
@@ -40,7 +42,9 @@ class BusinessCalendar(models.Model):
         help_text=_("Treat the government's collective leave days (cuti bersama) as holidays too."),
     )
     is_default = models.BooleanField(
-        _("default calendar"), default=False, help_text=_("Used when neither the policy nor the team has one.")
+        _("default calendar"),
+        default=False,
+        help_text=_("Used when neither the policy nor the team has one."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,7 +53,9 @@ class BusinessCalendar(models.Model):
         verbose_name = _("business calendar")
         verbose_name_plural = _("business calendars")
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_calendar")
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_calendar"
+            )
         ]
 
     def __str__(self) -> str:
@@ -147,5 +153,7 @@ def _check_range(opens: dt.time | None, closes: dt.time | None) -> None:
     start, end = _range_seconds(opens, closes)
     if end <= start:
         raise ValidationError(
-            _("The closing time must be after the opening time (use 00:00 for midnight; split ranges that cross it).")
+            _(
+                "The closing time must be after the opening time (use 00:00 for midnight; split ranges that cross it)."
+            )
         )

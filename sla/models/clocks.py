@@ -34,7 +34,10 @@ class SlaClock(models.Model):
     remaining_seconds = models.IntegerField(_("time left when paused (s)"), null=True, blank=True)
     met_at = models.DateTimeField(_("met"), null=True, blank=True)
     elapsed_seconds = models.PositiveIntegerField(
-        _("time taken (s)"), null=True, blank=True, help_text=_("Counted on the target's clock, pauses excluded.")
+        _("time taken (s)"),
+        null=True,
+        blank=True,
+        help_text=_("Counted on the target's clock, pauses excluded."),
     )
     warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
@@ -98,9 +101,7 @@ class SlaWarning(_Record):
     class Meta(_Record.Meta):
         verbose_name = _("SLA warning")
         verbose_name_plural = _("SLA warnings")
-        constraints = [
-            models.UniqueConstraint(fields=["ticket", "target", "cycle"], name="sla_warning_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["ticket", "target", "cycle"], name="sla_warning_once")]
 
 
 class SlaBreach(_Record):

@@ -50,7 +50,9 @@ class SlaPolicy(models.Model):
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_policy")
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_policy"
+            )
         ]
 
     def __str__(self) -> str:
@@ -88,7 +90,9 @@ class SlaTarget(models.Model):
 
     policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
     key = models.SlugField(
-        _("key"), max_length=50, help_text=_("Names the clock, its warnings and breaches, e.g. first_response.")
+        _("key"),
+        max_length=50,
+        help_text=_("Names the clock, its warnings and breaches, e.g. first_response."),
     )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("met by"), max_length=20, choices=TargetKind.choices)
@@ -99,7 +103,10 @@ class SlaTarget(models.Model):
         _("warn at % of the target"), null=True, blank=True, help_text=_("For example 80.")
     )
     warn_minutes_before = models.PositiveIntegerField(
-        _("warn minutes before"), null=True, blank=True, help_text=_("Counted on the same clock as the target.")
+        _("warn minutes before"),
+        null=True,
+        blank=True,
+        help_text=_("Counted on the same clock as the target."),
     )
     start_on_hold_reason = models.CharField(
         _("starts when put on hold for"),

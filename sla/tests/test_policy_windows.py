@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def pending_order(when):
-    return ticket_at(when, channel="whatsapp", kind="phone", sender="+6281234567890", category_slug="order-pending")
+    return ticket_at(
+        when, channel="whatsapp", kind="phone", sender="+6281234567890", category_slug="order-pending"
+    )
 
 
 # --- Order pending after payment ------------------------------------------------------------------------
@@ -40,10 +42,14 @@ def test_an_order_that_goes_through_within_the_wait_meets_it(personas):
     assert sweep_at(wib(2025, 11, 14, 23, 0)).candidates == 0
 
 
-def test_an_operator_disruption_gives_the_ticket_one_times_twenty_four_hours_that_hold_does_not_pause(personas):
+def test_an_operator_disruption_gives_the_ticket_one_times_twenty_four_hours_that_hold_does_not_pause(
+    personas,
+):
     ticket = pending_order(wib(2025, 11, 14, 22, 0))
     with frozen(wib(2025, 11, 14, 22, 20)):
-        actions.change_status(ticket, status=Status.ON_HOLD, hold_reason=HoldReason.OPERATOR, by=personas.agent)
+        actions.change_status(
+            ticket, status=Status.ON_HOLD, hold_reason=HoldReason.OPERATOR, by=personas.agent
+        )
     operator = clock(ticket, "operator_resolution")
     assert local(operator.started_at) == wib(2025, 11, 14, 22, 20)
     assert local(operator.due_at) == wib(2025, 11, 15, 22, 20)
@@ -95,7 +101,9 @@ def test_an_unresolved_dispute_breaches_its_window_then_its_evidence_and_decisio
     assert sweep_at(wib(2025, 11, 13, 9, 1)).breached == 1
     assert sweep_at(wib(2025, 11, 16, 9, 1)).breached == 1
     assert sweep_at(wib(2025, 11, 18, 9, 1)).breached == 1
-    assert list(SlaBreach.objects.filter(ticket=ticket).order_by("due_at").values_list("target", flat=True)) == [
+    assert list(
+        SlaBreach.objects.filter(ticket=ticket).order_by("due_at").values_list("target", flat=True)
+    ) == [
         "dispute_window",
         "dispute_evidence",
         "dispute_decision",

@@ -10,7 +10,7 @@ from sla.models import BusinessCalendar, OpeningHours, SlaClock, SlaPolicy, SlaT
 from sla.tests.helpers import clock, frozen, local, sweep_at, ticket_at, wib
 from tests.factories import inbound
 from tickets import actions
-from tickets.models import Category, Contact, Priority, Status, Team
+from tickets.models import Category, Contact, Priority, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,26 @@ def _policy(name, position=5, **conditions):
 
 def test_priority_tier_role_and_team_conditions_pick_the_first_matching_policy(personas):
     urgent = _policy("Urgent VIP buyers", priorities=[Priority.URGENT], contact_tiers=[Contact.Tier.VIP])
-    SlaTarget.objects.create(policy=urgent, key="first_response", name="First", kind="first_response", amount=5, unit="minutes", clock="calendar")
+    SlaTarget.objects.create(
+        policy=urgent,
+        key="first_response",
+        name="First",
+        kind="first_response",
+        amount=5,
+        unit="minutes",
+        clock="calendar",
+    )
     sellers = _policy("Seller team", position=6, requester_roles=["seller"])
     sellers.teams.add(personas.team)
-    SlaTarget.objects.create(policy=sellers, key="first_response", name="First", kind="first_response", amount=1, unit="hours", clock="calendar")
+    SlaTarget.objects.create(
+        policy=sellers,
+        key="first_response",
+        name="First",
+        kind="first_response",
+        amount=1,
+        unit="hours",
+        clock="calendar",
+    )
 
     ticket = ticket_at(wib(2025, 11, 14, 14, 0), channel="email")
     assert clock(ticket, "first_response").policy.name == "Email"
@@ -57,7 +73,9 @@ def test_priority_tier_role_and_team_conditions_pick_the_first_matching_policy(p
         actions.set_priority(ticket, priority=Priority.URGENT, by=personas.agent)
     assert local(clock(ticket, "first_response").due_at) == wib(2025, 11, 14, 14, 5)
 
-    seller_ticket = ticket_at(wib(2025, 11, 14, 15, 0), channel="email", sender="toko@example.test", requester_role="seller")
+    seller_ticket = ticket_at(
+        wib(2025, 11, 14, 15, 0), channel="email", sender="toko@example.test", requester_role="seller"
+    )
     assert clock(seller_ticket, "first_response").policy.name == "Email"
     with frozen(wib(2025, 11, 14, 15, 10)):
         actions.set_team(seller_ticket, team=personas.team, by=personas.agent)
@@ -82,8 +100,14 @@ def _next_response_policy():
     calendar = BusinessCalendar.objects.get(name="24/7")
     policy.calendar = calendar
     policy.save()
-    for key, kind in (("first_response", "first_response"), ("next_response", "next_response"), ("resolution", "resolution")):
-        SlaTarget.objects.create(policy=policy, key=key, name=key, kind=kind, amount=10, unit="minutes", clock="business")
+    for key, kind in (
+        ("first_response", "first_response"),
+        ("next_response", "next_response"),
+        ("resolution", "resolution"),
+    ):
+        SlaTarget.objects.create(
+            policy=policy, key=key, name=key, kind=kind, amount=10, unit="minutes", clock="business"
+        )
     return policy
 
 
@@ -148,7 +172,9 @@ def test_recomputing_a_ticket_takes_a_fixed_number_of_queries(personas, django_a
     for minute in range(1, 6):
         with frozen(wib(2025, 11, 14, 10, minute)):
             actions.add_note(ticket, by=personas.agent, text=f"catatan {minute}")
-            actions.change_status(ticket, status=Status.PENDING if minute % 2 else Status.OPEN, by=personas.agent)
+            actions.change_status(
+                ticket, status=Status.PENDING if minute % 2 else Status.OPEN, by=personas.agent
+            )
     from sla.clocks import recompute
 
     ticket.refresh_from_db()

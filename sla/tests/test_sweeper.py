@@ -100,13 +100,17 @@ def test_the_celery_task_sweeps_and_is_on_the_beat_schedule(settings):
 
 def test_the_sweep_queries_use_the_partial_due_and_warning_indexes():
     email_tickets(3)
-    due = SlaClock.objects.filter(due_at__lte=LATER, breached_at__isnull=True, met_at__isnull=True).order_by("due_at")
+    due = SlaClock.objects.filter(due_at__lte=LATER, breached_at__isnull=True, met_at__isnull=True).order_by(
+        "due_at"
+    )
     warn = SlaClock.objects.filter(
         warn_at__lte=LATER, warned_at__isnull=True, breached_at__isnull=True, met_at__isnull=True
     ).order_by("warn_at")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask whether the index *can* serve
+            cursor.execute(
+                "SET LOCAL enable_seqscan = off"
+            )  # a tiny table: ask whether the index *can* serve
         plans = [due.values_list("pk")[:500].explain(), warn.values_list("pk")[:500].explain()]
     assert "slaclock_due_running" in plans[0], plans[0]
     assert "slaclock_warn_running" in plans[1], plans[1]

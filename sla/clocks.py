@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from sla import policies, schedules
-from sla.calendar import Schedule, always_open
+from sla.calendar import Schedule, ScheduleError, always_open
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy
 from sla.timeline import PlannedClock, StatusChange, TicketHistory, plan_clocks
 from tickets.models import Direction, Message, Status, Ticket, TicketEvent
@@ -54,13 +54,20 @@ def recompute(ticket: Ticket, *, reason: str) -> None:
     calendar: BusinessCalendar | None = None
     if policy is not None:
         calendar = _calendar(policy, ticket)
-        schedule = _schedule(calendar, ticket)
-        planned = plan_clocks(
-            load_history(ticket),
-            policies.target_specs(policy),
-            schedule=schedule,
-            pause_statuses=frozenset(policy.pause_statuses),
-        )
+        try:
+            planned = plan_clocks(
+                load_history(ticket),
+                policies.target_specs(policy),
+                schedule=_schedule(calendar, ticket),
+                pause_statuses=frozenset(policy.pause_statuses),
+            )
+        except ScheduleError:
+            # A calendar that never opens must not cost the customer's message or the agent's change:
+            # the clocks stay as they were and the log says which calendar to fix.
+            log.exception(
+                "SLA clocks of ticket %s not updated: calendar %s cannot answer.", ticket.pk, calendar
+            )
+            return
     business_targets = {t.key for t in policy.targets.all() if t.clock == "business"} if policy else set()
     _store(ticket, policy, calendar, planned, business_targets)
     log.debug("SLA clocks of ticket %s recomputed (%s): %d clocks", ticket.pk, reason, len(planned))

@@ -1,9 +1,9 @@
 """The SLA sweeper: records warnings and breaches of clocks whose time has come.
 
 Shaped like healthchecks' sendalerts: read a bounded batch of candidate ids from a partial index, then
-claim each row in its own short transaction (``select_for_update(skip_locked=True)`` on PostgreSQL so
-workers never wait on each other, plus a conditional UPDATE that checks the row count, which is what makes
-it correct on SQLite too). The SlaWarning / SlaBreach unique constraint is the last guard: an
+claim each row in its own short transaction (``select_for_update(skip_locked=True)`` on the ticket, then
+the clock, on PostgreSQL so workers never wait on each other or on an agent's change, plus a conditional
+UPDATE that checks the row count, which is what makes it correct on SQLite too). The SlaWarning / SlaBreach unique constraint is the last guard: an
 IntegrityError means another worker already recorded it. A ticket whose processing raises is logged and
 rolled back (so the next sweep retries it) and the sweep goes on with the others.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils import timezone
 from escalation import hooks
 from sla.models import SlaBreach, SlaClock, SlaWarning
 from tickets.actions import record_event
-from tickets.models import TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +51,18 @@ def sweep(*, now: dt.datetime | None = None, batch: int | None = None) -> SweepR
             warn_at__lte=now, warned_at__isnull=True, breached_at__isnull=True, met_at__isnull=True
         )
         .order_by("warn_at")
-        .values_list("pk", flat=True)[:batch]
+        .values_list("pk", "ticket_id")[:batch]
     )
     due_ids = list(
         SlaClock.objects.filter(due_at__lte=now, breached_at__isnull=True, met_at__isnull=True)
         .order_by("due_at")
-        .values_list("pk", flat=True)[:batch]
+        .values_list("pk", "ticket_id")[:batch]
     )
     result.candidates = len(warn_ids) + len(due_ids)
-    for clock_id in warn_ids:
-        _run(_warn, clock_id, now, result, "warned")
-    for clock_id in due_ids:
-        _run(_breach, clock_id, now, result, "breached")
+    for clock_id, ticket_id in warn_ids:
+        _run(_warn, clock_id, ticket_id, now, result, "warned")
+    for clock_id, ticket_id in due_ids:
+        _run(_breach, clock_id, ticket_id, now, result, "breached")
     return result
 
 
@@ -80,9 +81,16 @@ def sweep_until_done(*, max_seconds: float | None = None, batch: int | None = No
             return total
 
 
-def _run(handler, clock_id: int, now: dt.datetime, result: SweepResult, counter: str) -> None:  # type: ignore[no-untyped-def]
+def _run(
+    handler: Callable[[int, int, dt.datetime], bool],
+    clock_id: int,
+    ticket_id: int,
+    now: dt.datetime,
+    result: SweepResult,
+    counter: str,
+) -> None:
     try:
-        done = handler(clock_id, now)
+        done = handler(clock_id, ticket_id, now)
     except Exception:
         log.exception("SLA sweep: clock %s failed; it stays due and is retried on the next sweep.", clock_id)
         result.failed += 1
@@ -93,13 +101,22 @@ def _run(handler, clock_id: int, now: dt.datetime, result: SweepResult, counter:
         result.skipped += 1
 
 
-def _claim(clock_id: int, now: dt.datetime, stamp: str, **condition: object) -> SlaClock | None:
-    """Lock the clock and set ``stamp`` (warned_at / breached_at) to ``now`` if it still qualifies;
-    None when another worker has it or had it."""
+def _claim(
+    clock_id: int, ticket_id: int, now: dt.datetime, stamp: str, **condition: object
+) -> SlaClock | None:
+    """Lock the ticket, then the clock, and set ``stamp`` (warned_at / breached_at) to ``now`` if the clock
+    still qualifies; None when another worker or an action has it, or it was recorded already.
+
+    The ticket is locked first, as tickets.actions does before it recomputes clocks: the same lock order
+    everywhere, so a sweeper and an agent's change never deadlock; skip_locked leaves a ticket that is
+    being changed to the next sweep.
+    """
+    ticket = Ticket.objects.select_for_update(skip_locked=True, no_key=True).filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
     clock = (
-        SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("ticket")
-        .filter(pk=clock_id, met_at__isnull=True, breached_at__isnull=True, **condition)
+        SlaClock.objects.select_for_update(skip_locked=True)
+        .filter(pk=clock_id, ticket_id=ticket_id, met_at__isnull=True, breached_at__isnull=True, **condition)
         .first()
     )
     if clock is None:
@@ -107,12 +124,15 @@ def _claim(clock_id: int, now: dt.datetime, stamp: str, **condition: object) -> 
     claimed = SlaClock.objects.filter(
         pk=clock_id, met_at__isnull=True, breached_at__isnull=True, **condition
     ).update(**{stamp: now})
-    return clock if claimed == 1 else None
+    if claimed != 1:
+        return None
+    clock.ticket = ticket
+    return clock
 
 
 @transaction.atomic
-def _warn(clock_id: int, now: dt.datetime) -> bool:
-    clock = _claim(clock_id, now, "warned_at", warn_at__lte=now, warned_at__isnull=True)
+def _warn(clock_id: int, ticket_id: int, now: dt.datetime) -> bool:
+    clock = _claim(clock_id, ticket_id, now, "warned_at", warn_at__lte=now, warned_at__isnull=True)
     if clock is None:
         return False
     if clock.due_at is not None and clock.due_at <= now:
@@ -141,8 +161,8 @@ def _warn(clock_id: int, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def _breach(clock_id: int, now: dt.datetime) -> bool:
-    clock = _claim(clock_id, now, "breached_at", due_at__lte=now)
+def _breach(clock_id: int, ticket_id: int, now: dt.datetime) -> bool:
+    clock = _claim(clock_id, ticket_id, now, "breached_at", due_at__lte=now)
     if clock is None or clock.due_at is None:
         return False
     try:

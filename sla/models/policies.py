@@ -4,6 +4,7 @@ targets (first response, next response, resolution and policy-specific windows).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -141,7 +142,7 @@ class SlaTarget(models.Model):
         return dt.timedelta(seconds=self.amount * per_unit)
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.amount == 0:
             errors["amount"] = _("A target needs a positive amount of time.")
         if self.warn_percent is not None and self.warn_minutes_before is not None:

@@ -180,3 +180,11 @@ def test_recomputing_a_ticket_takes_a_fixed_number_of_queries(personas, django_a
     ticket.refresh_from_db()
     with django_assert_max_num_queries(14):
         recompute(ticket, reason="status")
+
+
+def test_a_calendar_that_never_opens_is_logged_and_the_customer_message_is_kept(personas, caplog):
+    TeamCalendar.objects.create(team=personas.team, calendar=BusinessCalendar.objects.create(name="Empty"))
+    ticket = ticket_at(wib(2025, 11, 14, 10, 0), channel="email", team_slug="buyers")
+    assert ticket.messages.count() == 1
+    assert not SlaClock.objects.filter(ticket=ticket).exists()
+    assert "calendar Empty cannot answer" in caplog.text

@@ -6,12 +6,12 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from sla import sweeper
 from sla.models import SlaBreach, SlaClock, SlaWarning
 from sla.tests.helpers import frozen, ticket_at, wib
-from tickets.models import TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +50,9 @@ def test_a_ticket_whose_processing_raises_does_not_stop_the_others_and_is_retrie
 
 def test_a_slower_sweeper_holding_stale_candidates_records_nothing_twice():
     email_tickets(2)
-    stale_ids = list(SlaClock.objects.values_list("pk", flat=True))
+    stale = list(SlaClock.objects.values_list("pk", "ticket_id"))
     assert sweeper.sweep(now=LATER).breached == 2
-    assert [sweeper._breach(pk, LATER) for pk in stale_ids] == [False, False]
+    assert [sweeper._breach(pk, ticket_id, LATER) for pk, ticket_id in stale] == [False, False]
     assert SlaBreach.objects.count() == 2
 
 
@@ -155,3 +155,31 @@ def test_three_sweepers_racing_over_the_same_due_tickets_record_exactly_one_brea
     assert SlaBreach.objects.count() == 12
     assert sorted(handed_over) == sorted(t.pk for t in tickets)
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA).count() == 12
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_ticket_an_agent_is_changing_is_left_to_the_next_sweep():
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks that others skip need PostgreSQL; SQLite runs one writer at a time.")
+    (ticket,) = email_tickets(1)
+    locked, release = threading.Event(), threading.Event()
+
+    def agent_changing_the_ticket():
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=ticket.pk)  # as every tickets.actions call does
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=agent_changing_the_ticket)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        result = sweeper.sweep(now=LATER)
+    finally:
+        release.set()
+        thread.join()
+    assert (result.breached, result.skipped) == (0, 2)  # its warning and its breach, untouched
+    assert sweeper.sweep(now=LATER).breached == 1

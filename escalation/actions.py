@@ -207,7 +207,7 @@ def dispute_help_available(ticket: Ticket, *, at: dt.datetime | None = None) -> 
 @transaction.atomic
 def request_dispute_help(ticket: Ticket, *, text: str = "") -> Escalation:
     """ "Minta Bantuan": after the buyer–seller window, the mediation team takes the dispute."""
-    ticket = Ticket.objects.select_for_update().select_related("category").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("category").get(pk=ticket.pk)
     _check_can_escalate(ticket)
     if not deadlines.is_dispute(ticket):
         raise ActionError(_("Only disputes between buyer and seller can be mediated."))

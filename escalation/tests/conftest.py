@@ -12,6 +12,7 @@ import time_machine
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import translation
 
 from sla.models import BusinessCalendar, OpeningHours, TeamCalendar
 from tests.factories import Personas, customer_ticket, make_personas, make_user
@@ -86,6 +87,19 @@ def make_desk() -> Desk:
     for user in (personas.supervisor, manager):
         user.groups.add(group)
     return Desk(personas=personas, manager=manager, head=head)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Tests read English text: pin it, so the Indonesian translation cannot change them."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):  # type: ignore[no-untyped-def]
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture

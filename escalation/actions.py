@@ -14,14 +14,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from escalation import deadlines, notify, routing
 from escalation.models import (
-    ACTIVE_STATUSES,
     TOP_LEVEL,
     Escalation,
     EscalationLog,
@@ -34,6 +32,7 @@ from tickets import access
 from tickets import actions as ticket_actions
 from tickets.actions import ActionError
 from tickets.models import PRIORITY_ORDER, Status, Team, Ticket, TicketEvent
+from tickets.notifications import ACKNOWLEDGED_CHANNELS as EMAIL_ANSWERED
 from tickets.redaction import redact
 
 __all__ = ["ActionError", "escalate"]
@@ -49,7 +48,7 @@ def escalating() -> bool:
 
 
 @contextmanager
-def _changing_ticket() -> Iterator[None]:
+def changing_ticket() -> Iterator[None]:
     token = _escalating.set(True)
     try:
         yield
@@ -123,7 +122,7 @@ def escalate(
         at=now,
     )
     _ticket_event(escalation, "created", by, extra={"reason": reason, "target": target}, at=now)
-    with _changing_ticket():
+    with changing_ticket():
         if rule is not None and rule.reassign and route.supervisor is not None:
             ticket_actions.assign(ticket, agent=route.supervisor, by=by)
         if rule is not None and rule.raise_priority and _lower(ticket.priority, rule.raise_priority):
@@ -134,100 +133,6 @@ def escalate(
 
 def _lower(current: str, wanted: str) -> bool:
     return PRIORITY_ORDER.index(current) < PRIORITY_ORDER.index(wanted)  # type: ignore[arg-type]
-
-
-def _next_request_level(ticket: Ticket, reason: str) -> int:
-    """A new request goes to L1, or one level above the last one that was answered (an appeal)."""
-    if Escalation.objects.filter(ticket=ticket, reason=reason, status__in=ACTIVE_STATUSES).exists():
-        raise ActionError(_("This ticket is already with a supervisor; they will answer by the date shown."))
-    highest = Escalation.objects.filter(ticket=ticket, reason=reason).aggregate(top=Max("level"))["top"]
-    if highest is None:
-        return Level.SUPERVISOR
-    if highest >= TOP_LEVEL:
-        raise ActionError(_("The head of support has already reviewed this ticket; their decision is final."))
-    return highest + 1
-
-
-def _check_can_escalate(ticket: Ticket) -> None:
-    if ticket.status == Status.CLOSED or ticket.merged_into_id:
-        raise ActionError(
-            _("This ticket is closed; please write to us again and mention %(ref)s.")
-            % {"ref": ticket.reference}
-        )
-
-
-@transaction.atomic
-def request_by_customer(ticket: Ticket, *, text: str) -> Escalation:
-    """The customer asked for a supervisor from the status page or a link in our mail."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    _check_can_escalate(ticket)
-    if not text.strip():
-        raise ActionError(_("Please tell us briefly why you want a supervisor to look at this."))
-    from escalation.rules import matching_rule
-
-    rule = matching_rule(Trigger.CUSTOMER_REQUEST, ticket)
-    level = max(_next_request_level(ticket, Trigger.CUSTOMER_REQUEST), rule.level if rule else 1)
-    escalation = escalate(ticket, reason=Trigger.CUSTOMER_REQUEST, level=level, rule=rule, text=text)
-    if escalation is None:  # pragma: no cover - the row lock above serialises requests
-        raise ActionError(_("This ticket is already with a supervisor."))
-    notify.acknowledge_customer(escalation)
-    return escalation
-
-
-@transaction.atomic
-def request_by_agent(ticket: Ticket, *, by: Any, text: str) -> Escalation:
-    """An agent puts the ticket before a supervisor, saying why."""
-    if not access.is_agent(by):
-        raise ActionError(_("Only agents can escalate tickets."))
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    _check_can_escalate(ticket)
-    if not text.strip():
-        raise ActionError(_("Say why the ticket needs a supervisor."))
-    from escalation.rules import matching_rule
-
-    rule = matching_rule(Trigger.AGENT_REQUEST, ticket)
-    level = max(_next_request_level(ticket, Trigger.AGENT_REQUEST), rule.level if rule else 1)
-    escalation = escalate(ticket, reason=Trigger.AGENT_REQUEST, level=level, rule=rule, by=by, text=text)
-    if escalation is None:  # pragma: no cover - the row lock above serialises requests
-        raise ActionError(_("This ticket is already with a supervisor."))
-    return escalation
-
-
-def dispute_help_available(ticket: Ticket, *, at: dt.datetime | None = None) -> bool:
-    """A dispute ticket whose buyer–seller window ran out and that mediation does not have yet."""
-    return (
-        deadlines.is_dispute(ticket)
-        and ticket.status != Status.CLOSED
-        and not ticket.merged_into_id
-        and (at or timezone.now()) >= deadlines.dispute_window_end(ticket)
-        and not Escalation.objects.filter(ticket=ticket, reason=Trigger.DISPUTE).exists()
-    )
-
-
-@transaction.atomic
-def request_dispute_help(ticket: Ticket, *, text: str = "") -> Escalation:
-    """ "Minta Bantuan": after the buyer–seller window, the mediation team takes the dispute."""
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("category").get(pk=ticket.pk)
-    _check_can_escalate(ticket)
-    if not deadlines.is_dispute(ticket):
-        raise ActionError(_("Only disputes between buyer and seller can be mediated."))
-    if timezone.now() < deadlines.dispute_window_end(ticket):
-        raise ActionError(
-            _("Buyer and seller have until %(date)s to agree; you can ask us for help after that.")
-            % {"date": _local(deadlines.dispute_window_end(ticket))}
-        )
-    from escalation.rules import matching_rule
-
-    rule = matching_rule(Trigger.DISPUTE, ticket)
-    team = deadlines.mediation_team() or ticket.team
-    escalation = escalate(ticket, reason=Trigger.DISPUTE, rule=rule, team=team, text=text)
-    if escalation is None:
-        raise ActionError(_("Our mediation team already has this dispute."))
-    if team is not None and team.pk != ticket.team_id:
-        with _changing_ticket():
-            ticket_actions.set_team(ticket, team=team, by=None)
-    notify.acknowledge_customer(escalation)
-    return escalation
 
 
 # --- Supervisors' actions ---------------------------------------------------------------------------
@@ -292,7 +197,7 @@ def take_over(escalation: Escalation, *, by: Any) -> Escalation:
     fields = _mark_acknowledged(escalation, by, now)
     escalation.assigned_to, escalation.assigned_at = by, now
     escalation.save(update_fields=sorted({*fields, "assigned_to", "assigned_at"}))
-    with _changing_ticket():
+    with changing_ticket():
         ticket_actions.assign(escalation.ticket, agent=by, by=by)
     _log(escalation, EscalationLog.Action.TAKEN_OVER, by, at=now)
     _ticket_event(escalation, "taken_over", by, at=now)
@@ -311,7 +216,7 @@ def reassign_ticket(escalation: Escalation, *, agent: Any, by: Any) -> Escalatio
     fields = _mark_acknowledged(escalation, by, now)
     if fields:
         escalation.save(update_fields=fields)
-    with _changing_ticket():
+    with changing_ticket():
         ticket_actions.assign(escalation.ticket, agent=agent, by=by)
     _log(escalation, EscalationLog.Action.REASSIGNED, by, note=_name(agent), at=now)
     _ticket_event(escalation, "reassigned", by, extra={"agent": agent.get_username()}, at=now)
@@ -363,8 +268,10 @@ def resolve(escalation: Escalation, *, by: Any, outcome: str, resolve_ticket: bo
     """Close the escalation with a written outcome, sent to the customer on the ticket's channel.
 
     The outcome goes out as the supervisor's reply (tickets.actions.reply): it is on the ticket's timeline
-    and the channel's sender delivers it (email for email, web-form and phone tickets). On a closed
-    ticket nothing can be sent; the outcome is then kept as an internal note.
+    and the channel's sender delivers it (email for email, web-form and phone tickets). The policy
+    promises it in writing by email, so a chat or social-media customer with a known address also gets
+    an email copy (after commit). On a closed ticket nothing can be sent on the channel; the outcome is
+    then kept as an internal note.
     """
     _check_supervisor(by)
     escalation = _locked(escalation)
@@ -381,7 +288,7 @@ def resolve(escalation: Escalation, *, by: Any, outcome: str, resolve_ticket: bo
     while ticket.merged_into_id:
         ticket = Ticket.objects.get(pk=ticket.merged_into_id)
     message = None
-    with _changing_ticket():
+    with changing_ticket():
         if ticket.status == Status.CLOSED:
             ticket_actions.add_note(ticket, by=by, text=_outcome_text(escalation, outcome))
         else:
@@ -403,6 +310,8 @@ def resolve(escalation: Escalation, *, by: Any, outcome: str, resolve_ticket: bo
     escalation.save(update_fields=fields)
     _log(escalation, EscalationLog.Action.RESOLVED, by, note=outcome, at=now)
     _ticket_event(escalation, "resolved", by, extra={"sent": message is not None}, at=now)
+    if ticket.channel not in EMAIL_ANSWERED and ticket.contact.email:
+        notify.email_outcome(escalation)
     return escalation
 
 

@@ -49,6 +49,28 @@ def send_customer_acknowledgement(escalation: Escalation) -> bool:
     return True
 
 
+def send_outcome_copy(escalation: Escalation) -> bool:
+    """The written outcome by email, for a ticket whose channel is not email. False: no address."""
+    ticket = escalation.ticket
+    address = ticket.contact.email
+    if not address:
+        return False
+    with translation.override(ticket.contact.language or "id"):
+        subject = _("[%(reference)s] The outcome of your escalation") % {"reference": ticket.reference}
+        body = render_to_string(
+            "escalation/email/outcome_copy.txt",
+            {"escalation": escalation, "ticket": ticket, "status_url": status_url(ticket)},
+        )
+    EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        reply_to=[settings.SUPPORT_REPLY_TO] if settings.SUPPORT_REPLY_TO else None,
+    ).send()
+    return True
+
+
 def send_notification(notification: Notification) -> bool:
     user = notification.user
     if not user.email:

@@ -212,6 +212,8 @@ class Escalation(models.Model):
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome_sent_at = models.DateTimeField(_("outcome sent at"), null=True, blank=True)
+    # Tickets not answered by email (chat, WhatsApp, social) also get the outcome in writing by email.
+    outcome_emailed_at = models.DateTimeField(_("outcome emailed at"), null=True, blank=True)
     customer_acknowledged_at = models.DateTimeField(null=True, blank=True)
     # Disputes: until when both sides may add evidence, and the promised decision date.
     evidence_due = models.DateTimeField(_("evidence until"), null=True, blank=True)

@@ -39,6 +39,12 @@ def acknowledge_customer(escalation: Escalation) -> None:
     enqueue_on_commit(tasks.acknowledge_customer, escalation.pk)
 
 
+def email_outcome(escalation: Escalation) -> None:
+    from escalation import tasks
+
+    enqueue_on_commit(tasks.email_outcome, escalation.pk)
+
+
 def _notify(user: Any, escalation: Escalation, kind: str, *, email: bool) -> None:
     notification, created = Notification.objects.get_or_create(
         user=user, escalation=escalation, kind=kind, defaults={"email_wanted": email}

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from escalation import deadlines
-from escalation.actions import dispute_help_available
 from escalation.models import ACTIVE_STATUSES, TOP_LEVEL, Escalation, EscalationStatus, Trigger
+from escalation.requests import dispute_help_available
 from tickets.models import Status, Ticket
 
 # Escalations the customer asked for; the ones our rules open (SLA, security) stay internal, though their

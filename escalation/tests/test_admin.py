@@ -7,11 +7,12 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from escalation import actions, hooks
+from escalation import actions, hooks, requests, tasks
 from escalation.models import Escalation, EscalationLog, EscalationRule, EscalationStatus
 from escalation.tests.conftest import at, ticket_for
 from tests.factories import customer_ticket
 from tickets import actions as ticket_actions
+from tickets.inbound import SenderIdentity
 from tickets.models import DeliveryStatus, Direction, Status, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def change_url(escalation: Escalation) -> str:
 @pytest.fixture
 def escalation(desk, clock):  # type: ignore[no-untyped-def]
     ticket = ticket_for(desk, text="Paket belum datang, saya minta supervisor")
-    return actions.request_by_customer(ticket, text="Agen tidak membalas")
+    return requests.request_by_customer(ticket, text="Agen tidak membalas")
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def sari(client, desk):  # type: ignore[no-untyped-def]
 
 
 def test_the_queue_lists_escalations_with_overdue_reviews_highlighted(sari, desk, escalation, clock):
-    fresh = actions.request_by_customer(ticket_for(desk, sender="rina@example.test", name="Rina"), text="x")
+    fresh = requests.request_by_customer(ticket_for(desk, sender="rina@example.test", name="Rina"), text="x")
     clock.move_to(at(4, 10, 30))  # the first is overdue now; make the second one younger
     Escalation.objects.filter(pk=fresh.pk).update(review_due=at(6, 10))
     html = sari.get(QUEUE).content.decode()
@@ -56,7 +57,7 @@ def test_the_queue_filters_and_searches(sari, desk, escalation, clock):
         reason="agent_request",
         level=2,
     )
-    resolved = actions.request_by_customer(
+    resolved = requests.request_by_customer(
         ticket_for(desk, sender="joko@example.test", name="Joko"), text="x"
     )
     actions.resolve(resolved, by=desk.supervisor, outcome="Selesai")
@@ -87,14 +88,14 @@ def test_the_queue_filters_and_searches(sari, desk, escalation, clock):
 def test_the_queue_costs_the_same_number_of_queries_for_many_rows(
     sari, desk, clock, django_assert_max_num_queries
 ):
-    actions.request_by_customer(ticket_for(desk), text="x")
+    requests.request_by_customer(ticket_for(desk), text="x")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
         sari.get(QUEUE)
     for index in range(8):
-        actions.request_by_customer(
+        requests.request_by_customer(
             customer_ticket(sender=f"c{index}@example.test", name=f"C {index}"), text="x"
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -210,7 +211,7 @@ def test_an_outcome_is_required(sari, escalation):
 
 
 def test_bulk_actions_send_the_chosen_rows_to_the_action_page(sari, desk, escalation):
-    other = actions.request_by_customer(ticket_for(desk, sender="rina@example.test"), text="x")
+    other = requests.request_by_customer(ticket_for(desk, sender="rina@example.test"), text="x")
     response = sari.post(
         QUEUE, {"action": "acknowledge_selected", "_selected_action": [escalation.pk, other.pk]}
     )
@@ -254,3 +255,25 @@ def test_supervisors_read_rules_and_managers_change_them(client, desk):
     client.force_login(desk.manager)
     page = client.get(url)
     assert page.status_code == 200 and 'name="_save"' in page.content.decode()
+
+
+def test_a_whatsapp_customer_also_gets_the_outcome_in_writing_by_email(
+    desk, clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    ticket = ticket_for(
+        desk,
+        channel="whatsapp",
+        kind="phone",
+        sender="6281234567890",
+        other_identities=(SenderIdentity(kind="email", address="andi@example.test"),),
+    )
+    escalation = requests.request_by_customer(ticket, text="Refund belum masuk")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.resolve(escalation, by=desk.supervisor, outcome="Refund diproses hari ini.")
+    escalation.refresh_from_db()
+    assert escalation.outcome_message.channel == "whatsapp"  # the answer on the ticket's own channel
+    [copy] = [m for m in mailoutbox if m.to == ["andi@example.test"]]
+    assert "Refund diproses hari ini." in copy.body and ticket.reference in copy.subject
+    assert escalation.outcome_emailed_at == at(2, 10)
+    tasks.email_outcome(escalation.pk)  # a retried task sends nothing more
+    assert len([m for m in mailoutbox if m.to == ["andi@example.test"]]) == 1

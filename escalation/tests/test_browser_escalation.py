@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from escalation import actions
+from escalation import requests
 from escalation.models import Escalation, EscalationStatus
 from escalation.tests.conftest import make_desk, ticket_for
 from tests.factories import PASSWORD
@@ -30,7 +30,7 @@ def test_a_supervisor_resolves_an_overdue_escalation_and_the_customer_sees_the_o
     # The customer asked a week ago; the two-working-day review is long overdue.
     with time_machine.travel(timezone.now() - dt.timedelta(days=7), tick=False):
         ticket = ticket_for(desk, text="Paket saya hilang, tolong eskalasi", subject="Paket hilang")
-        escalation = actions.request_by_customer(ticket, text="Agen belum menjawab")
+        escalation = requests.request_by_customer(ticket, text="Agen belum menjawab")
     assert escalation.is_overdue
     token = status_token(ticket)
 

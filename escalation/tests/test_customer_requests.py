@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from escalation import actions
+from escalation import actions, requests
 from escalation.models import Escalation, Trigger
 from escalation.tests.conftest import at, ticket_for
 from tests.factories import make_user
@@ -90,24 +90,24 @@ def test_an_empty_reason_or_a_second_request_is_refused_with_a_clear_error(desk,
     response = client.post(request_url(ticket), {"reason": "   "})
     assert response.status_code == 400
     assert not Escalation.objects.exists()
-    actions.request_by_customer(ticket, text="pertama")
+    requests.request_by_customer(ticket, text="pertama")
     with pytest.raises(actions.ActionError, match="already with a supervisor"):
-        actions.request_by_customer(ticket, text="kedua")
+        requests.request_by_customer(ticket, text="kedua")
     assert Escalation.objects.count() == 1
 
 
 def test_asking_again_after_an_answer_goes_one_level_up(desk, clock):
     ticket = ticket_for(desk)
-    first = actions.request_by_customer(ticket, text="pertama")
+    first = requests.request_by_customer(ticket, text="pertama")
     actions.resolve(first, by=desk.supervisor, outcome="Dana dikembalikan dalam 3 hari kerja.")
-    appeal = actions.request_by_customer(ticket, text="Belum masuk juga")
+    appeal = requests.request_by_customer(ticket, text="Belum masuk juga")
     assert (appeal.level, appeal.assigned_to) == (2, desk.manager)
     actions.resolve(appeal, by=desk.manager, outcome="Sudah kami proses manual.")
-    final = actions.request_by_customer(ticket, text="Masih belum")
+    final = requests.request_by_customer(ticket, text="Masih belum")
     assert final.level == 3
     actions.resolve(final, by=desk.head, outcome="Keputusan akhir.")
     with pytest.raises(actions.ActionError, match="final"):
-        actions.request_by_customer(ticket, text="lagi")
+        requests.request_by_customer(ticket, text="lagi")
 
 
 def test_a_closed_ticket_cannot_be_escalated(desk, clock, client):
@@ -128,7 +128,7 @@ def test_the_status_page_panel_offers_the_request_and_shows_the_outcome(desk, cl
         return template.render(Context({"ticket": ticket, "token": status_token(ticket), "request": request}))
 
     assert request_url(ticket) in render()
-    escalation = actions.request_by_customer(ticket, text="tolong")
+    escalation = requests.request_by_customer(ticket, text="tolong")
     assert request_url(ticket) not in render()
     actions.resolve(escalation, by=desk.supervisor, outcome="Kami kirim ulang paketnya besok.")
     html = render()

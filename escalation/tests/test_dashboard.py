@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from escalation import actions, charts
+from escalation import actions, charts, requests
 from escalation.models import Trigger
 from escalation.tests.conftest import at, ticket_for
 from sla import sweeper as sla_sweeper
@@ -17,7 +17,7 @@ URL = reverse("escalation:dashboard")
 
 
 def test_the_dashboard_counts_and_draws_open_escalations(client, desk, clock):
-    actions.request_by_customer(ticket_for(desk), text="a")
+    requests.request_by_customer(ticket_for(desk), text="a")
     actions.escalate(ticket_for(desk, sender="rina@example.test"), reason=Trigger.AGENT_REQUEST, level=2)
     clock.move_to(at(4, 12))
     # Both tickets missed their 2-hour first response: the sla sweeper records two breaches today,

@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
-from escalation import actions, tasks
+from escalation import actions, requests, tasks
 from escalation.models import Digest, Notification, Trigger
 from escalation.tests.conftest import at, ticket_for
 
@@ -22,7 +22,7 @@ def badge(user) -> str:  # type: ignore[no-untyped-def]
 
 def test_the_badge_counts_unread_notifications_and_the_list_marks_them_read(client, desk, clock):
     assert 'class="badge"' not in badge(desk.supervisor)
-    escalation = actions.request_by_customer(ticket_for(desk), text="tolong")
+    escalation = requests.request_by_customer(ticket_for(desk), text="tolong")
     assert '<span class="badge"' in badge(desk.supervisor) and ">1</span>" in badge(desk.supervisor)
     client.force_login(desk.supervisor)
     page = client.get(reverse("escalation:notifications")).content.decode()
@@ -43,7 +43,7 @@ def test_the_supervisor_is_mailed_after_commit_and_only_once(
     desk, clock, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        escalation = actions.request_by_customer(ticket_for(desk), text="tolong")
+        escalation = requests.request_by_customer(ticket_for(desk), text="tolong")
     assert not [m for m in mailoutbox if m.to == [desk.supervisor.email]]  # nothing before commit
     for callback in callbacks:
         callback()
@@ -55,7 +55,7 @@ def test_the_supervisor_is_mailed_after_commit_and_only_once(
 
 
 def test_the_daily_digest_lists_each_supervisors_overdue_reviews_once_a_day(desk, clock, mailoutbox):
-    first = actions.request_by_customer(ticket_for(desk), text="a")
+    first = requests.request_by_customer(ticket_for(desk), text="a")
     second = actions.escalate(ticket_for(desk, sender="rina@example.test"), reason=Trigger.AGENT_REQUEST)
     actions.escalate(ticket_for(desk, sender="joko@example.test"), reason=Trigger.AGENT_REQUEST, level=2)
     mailoutbox.clear()

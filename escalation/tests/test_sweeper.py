@@ -7,14 +7,14 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from escalation import actions, sweeper, tasks
+from escalation import actions, requests, sweeper, tasks
 from escalation.models import Escalation, EscalationLog, EscalationStatus, Notification, Trigger
 from escalation.tests.conftest import at, make_desk, ticket_for
 from tickets.models import TicketEvent
 
 
 def _request(desk):  # type: ignore[no-untyped-def]
-    return actions.request_by_customer(ticket_for(desk), text="Tolong supervisor cek")
+    return requests.request_by_customer(ticket_for(desk), text="Tolong supervisor cek")
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from escalation import actions
+from escalation import actions, requests
 from escalation.forms import AgentEscalationForm
 from escalation.models import Notification
 from tickets import access
@@ -28,7 +28,7 @@ def escalate_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     form = AgentEscalationForm(request.POST)
     if form.is_valid():
         try:
-            escalation = actions.request_by_agent(ticket, by=request.user, text=form.cleaned_data["reason"])
+            escalation = requests.request_by_agent(ticket, by=request.user, text=form.cleaned_data["reason"])
         except actions.ActionError as error:
             messages.error(request, str(error))
         else:

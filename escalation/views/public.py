@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from escalation import actions
+from escalation import actions, requests
 from escalation.forms import CustomerRequestForm, DisputeHelpForm
 from escalation.status import customer_view
 from tickets.links import ticket_for_token
@@ -32,7 +32,7 @@ def request_escalation(request: HttpRequest, token: str) -> HttpResponse:
     form = CustomerRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            escalation = actions.request_by_customer(ticket, text=form.cleaned_data["reason"])
+            escalation = requests.request_by_customer(ticket, text=form.cleaned_data["reason"])
         except actions.ActionError as error:
             form.add_error(None, str(error))
         else:
@@ -52,7 +52,7 @@ def dispute_help(request: HttpRequest, token: str) -> HttpResponse:
     form = DisputeHelpForm(request.POST)
     if form.is_valid():
         try:
-            escalation = actions.request_dispute_help(ticket, text=form.cleaned_data["note"])
+            escalation = requests.request_dispute_help(ticket, text=form.cleaned_data["note"])
         except actions.ActionError as error:
             form.add_error(None, str(error))
         else:

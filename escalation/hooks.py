@@ -1,22 +1,47 @@
-"""What the SLA sweeper tells the escalation app. Stubs for now: the escalation engineer fills them in.
+"""How other apps tell escalation that something happened. Each hook is one call at its call site.
 
-Both are called by sla.sweeper inside the transaction that records the warning or breach, once per
-ticket, target and cycle (the SlaWarning / SlaBreach unique constraint guarantees it). An exception here
-rolls that record back, so the sweeper retries it on its next run: nothing is lost, nothing is doubled.
-Load fresh state by id; do slow work (notifications) after commit.
+sla.sweeper calls sla_breached / sla_warning once per recorded breach or warning; tickets.actions calls
+ticket_changed from _after_change, inside the action's transaction.
 """
 
 from __future__ import annotations
 
+from escalation import actions
+from escalation.models import Trigger
+from escalation.rules import matching_rule
+from tickets.models import Status, Ticket
+
 
 def sla_breached(*, ticket_id: int, target: str, breach_id: int) -> None:
-    """A clock of ``ticket_id`` passed its due time unmet (sla.models.SlaBreach ``breach_id``).
-
-    ``target`` is the target key, e.g. "first_response", "resolution", "pending_wait", "dispute_window".
-    """
-    return None
+    _on_sla(Trigger.SLA_BREACH, ticket_id, target)
 
 
 def sla_warning(*, ticket_id: int, target: str, warning_id: int) -> None:
-    """A clock of ``ticket_id`` reached its warning time (sla.models.SlaWarning ``warning_id``)."""
-    return None
+    _on_sla(Trigger.SLA_WARNING, ticket_id, target)
+
+
+def _on_sla(trigger: str, ticket_id: int, target: str) -> None:
+    ticket = Ticket.objects.select_related("team", "category").filter(pk=ticket_id).first()
+    if ticket is None or ticket.status == Status.CLOSED or ticket.merged_into_id:
+        return
+    rule = matching_rule(trigger, ticket, target=target)
+    if rule is not None:
+        actions.escalate(ticket, reason=trigger, target=target, rule=rule)
+
+
+def ticket_changed(ticket: Ticket, *, reason: str) -> None:
+    """Rules that fire on the ticket itself: security categories at once, repeated reopening.
+
+    Precondition: called inside the changing action's transaction, holding the ticket's row lock.
+    """
+    if actions.escalating() or ticket.status == Status.CLOSED or ticket.merged_into_id:
+        return
+    triggers: list[str] = []
+    if ticket.category_id is not None:
+        triggers.append(Trigger.SECURITY)
+    if ticket.reopen_count:
+        triggers.append(Trigger.REOPENED)
+    for trigger in triggers:
+        rule = matching_rule(trigger, ticket)
+        if rule is not None:
+            actions.escalate(ticket, reason=trigger, rule=rule)

@@ -279,6 +279,26 @@ SLA_SWEEP_BATCH = env_int("SLA_SWEEP_BATCH", 500, minimum=1, maximum=10_000)
 SLA_SWEEP_MAX_SECONDS = env_int("SLA_SWEEP_MAX_SECONDS", 25, minimum=1, maximum=3600)
 # --- end SLA -----------------------------------------------------------------------------------------
 
+# --- Escalation (escalation/) ---------------------------------------------------------------------
+# Supervisors review an escalation within this many working days of the team's calendar.
+ESCALATION_REVIEW_WORKING_DAYS = env_int("ESCALATION_REVIEW_WORKING_DAYS", 2, minimum=1, maximum=30)
+# Disputes: the customer may ask us to mediate ("Minta Bantuan") once the buyer–seller window is over.
+# The window, evidence and decision dates come from the sla dispute clocks; these day counts (calendar
+# days) apply only to tickets without them, or when the customer asks after the clocks ran out.
+ESCALATION_DISPUTE_CATEGORY = env_str("ESCALATION_DISPUTE_CATEGORY", "dispute")
+ESCALATION_MEDIATION_TEAM = env_str("ESCALATION_MEDIATION_TEAM", "mediation")
+ESCALATION_DISPUTE_WINDOW_DAYS = env_int("ESCALATION_DISPUTE_WINDOW_DAYS", 3, minimum=0, maximum=60)
+ESCALATION_DISPUTE_EVIDENCE_DAYS = env_int("ESCALATION_DISPUTE_EVIDENCE_DAYS", 3, minimum=1, maximum=60)
+ESCALATION_DISPUTE_DECISION_DAYS = env_int("ESCALATION_DISPUTE_DECISION_DAYS", 5, minimum=1, maximum=60)
+CELERY_BEAT_SCHEDULE |= {
+    "escalation-sweep-overdue": {"task": "escalation.tasks.sweep_overdue", "schedule": 60.0},
+    "escalation-daily-digest": {
+        "task": "escalation.tasks.send_daily_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
+# --- end escalation ---------------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -18,5 +18,7 @@ urlpatterns = [
     path("intake/", include("channels_intake.urls")),
     path("sla/", include("sla.urls")),
     path("anymail/", include("anymail.urls")),
+    path("escalation/", include("escalation.urls")),
+    path("", include("escalation.urls_public")),
     path("", include("tickets.urls_public")),
 ]

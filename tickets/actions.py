@@ -878,3 +878,6 @@ def _after_change(ticket: Ticket, *, reason: str) -> None:
     from sla.clocks import recompute  # local: sla imports tickets
 
     recompute(ticket, reason=reason)
+    from escalation import hooks as escalation_hooks  # local: escalation imports tickets
+
+    escalation_hooks.ticket_changed(ticket, reason=reason)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission, User
 from django.utils import translation
@@ -99,6 +100,8 @@ def english():
 @pytest.fixture
 def client(client):  # type: ignore[no-untyped-def]
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    # Customer pages follow the language switch's cookie, not the browser's Accept-Language.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 

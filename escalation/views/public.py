@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from escalation import actions, requests
@@ -17,6 +18,7 @@ from escalation.forms import CustomerRequestForm, DisputeHelpForm
 from escalation.status import customer_view
 from tickets.links import ticket_for_token
 from tickets.models import Ticket
+from tickets.views.public import public_page
 
 
 def _ticket(token: str) -> Ticket:
@@ -26,6 +28,11 @@ def _ticket(token: str) -> Ticket:
     return ticket
 
 
+# Token-authenticated like the status page (tickets.views.status): these pages are served with
+# "Referrer-Policy: no-referrer", so browsers post their forms with "Origin: null", which CSRF protection
+# refuses; the signed token in the URL is the credential a forged post would lack.
+@csrf_exempt
+@public_page(secret_url=True)
 @require_http_methods(["GET", "POST"])
 def request_escalation(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _ticket(token)
@@ -45,6 +52,8 @@ def request_escalation(request: HttpRequest, token: str) -> HttpResponse:
     return _page(request, ticket, token, form=form, status=400 if form.errors else 200)
 
 
+@csrf_exempt
+@public_page(secret_url=True)
 @require_http_methods(["POST"])
 def dispute_help(request: HttpRequest, token: str) -> HttpResponse:
     """ "Minta Bantuan": only offered (and accepted) once the buyer–seller window has run out."""

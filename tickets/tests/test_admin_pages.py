@@ -67,7 +67,19 @@ def one_of_each(personas, receipt_png):
     Token.objects.create(user=personas.agent)
     _channel_accounts(personas)
     _sla_records(personas, ticket)
+    _escalation_records(personas, ticket)
     return ticket
+
+
+def _escalation_records(personas, ticket) -> None:
+    from django.db import transaction
+
+    from escalation.models import LevelRoster
+    from escalation.requests import request_by_agent
+
+    with transaction.atomic():
+        request_by_agent(ticket, by=personas.agent, text="Pelanggan minta supervisor")
+    LevelRoster.objects.create(team=personas.team, level=1).members.add(personas.supervisor)
 
 
 def _sla_records(personas, ticket) -> None:

@@ -174,7 +174,7 @@ def test_a_page_costs_the_same_number_of_queries_at_10_and_100_rows(
             actions.assign(ticket, agent=personas.teammate, by=personas.agent)
     counts = {}
     for size in (10, 100):
-        with django_assert_max_num_queries(14), CaptureQueriesContext(connection) as queries:
+        with django_assert_max_num_queries(15), CaptureQueriesContext(connection) as queries:
             response = agent_client.get("/desk/", {"view": "open", "per_page": size, "sort": "priority"})
         assert len(response.context["page"].object_list) == size
         assert b"ongkir" in response.content
@@ -189,7 +189,7 @@ def test_a_searched_and_filtered_page_also_costs_a_fixed_number_of_queries(
         customer_ticket("paket rusak", subject=f"Paket {n}", sender=f"x{n}@example.test")
     counts = {}
     for size in (10, 25):
-        with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(14):
+        with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(15):
             agent_client.get("/desk/", {"view": "all", "q": "paket", "assignee": "none", "per_page": size})
         counts[size] = len(queries)
     assert counts[10] == counts[25]

@@ -43,3 +43,9 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} event {self.pk} ({self.state})"
+
+
+# The email channel's own models live in its folder; importing them here registers them in this app.
+from channels_intake.email.models import EmailAddressStatus, Mailbox, SentEmail  # noqa: E402
+
+__all__ = ["EmailAddressStatus", "InboundEvent", "Mailbox", "SentEmail"]

@@ -68,3 +68,18 @@ def redeliver_stuck_outbound() -> int:
     for message_id in stuck:
         deliver_message.delay(message_id)
     return len(stuck)
+
+
+@shared_task
+def reprocess_pending_events() -> int:
+    """Queue again inbound events still pending after a while (broker outage, killed worker)."""
+    from django.conf import settings
+
+    from channels_intake.models import InboundEvent
+    from channels_intake.processing import queue
+
+    cutoff = timezone.now() - dt.timedelta(minutes=settings.INBOUND_REPROCESS_AFTER_MINUTES)
+    pending = InboundEvent.objects.filter(state=InboundEvent.State.PENDING, received_at__lt=cutoff).order_by(
+        "received_at"
+    )[:500]
+    return sum(1 for event in pending if queue(event))

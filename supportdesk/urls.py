@@ -16,6 +16,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("tickets.api.urls")),
     path("intake/", include("channels_intake.urls")),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("channels_intake.email.anymail_urls")),
     path("", include("tickets.urls_public")),
 ]

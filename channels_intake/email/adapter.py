@@ -168,6 +168,8 @@ def _walk(part: MimeMessage, body: _Body, *, max_part: int, max_total: int, dept
         for sub in payload if isinstance(payload, list) else []:
             _walk(sub, body, max_part=max_part, max_total=max_total, depth=depth + 1)
         return
+    if content_type.startswith("multipart/"):  # a multipart without a usable boundary: read it as text
+        content_type = "text/plain"
     disposition = _disposition(part)
     filename = _filename(part)
     data = _payload(part)
@@ -181,6 +183,11 @@ def _walk(part: MimeMessage, body: _Body, *, max_part: int, max_total: int, dept
     if not data:
         return
     name = filename or _default_name(content_type, len(body.attachments) + 1)
+    for index, item in enumerate(body.attachments):
+        if item.content == data:  # the same file twice (an invitation both inline and attached)
+            if filename and item.filename.startswith("attachment-"):
+                body.attachments[index] = InboundAttachment(filename, data, item.content_type, item.content_id)
+            return
     if len(body.attachments) >= MAX_ATTACHMENTS:
         body.dropped.append(Dropped(name, len(data), "too_many_parts"))
     elif len(data) > max_part:

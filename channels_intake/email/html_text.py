@@ -15,6 +15,7 @@ _BLOCK = {
     "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
     "section", "table", "tr", "ul", "center",
 }  # fmt: skip
+_PARAGRAPHS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "hr", "pre"}
 _SKIP = {"script", "style", "head", "title", "template", "noscript", "xml"}
 _QUOTE_CLASSES = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote")
 _QUOTE_IDS = ("divrplyfwdmsg", "appendonsend", "mail-editor-reference-message-container")
@@ -31,11 +32,17 @@ class _TextExtractor(HTMLParser):
         self.href: str | None = None
         self.link_text: list[str] = []
 
-    def _newline(self) -> None:
+    def _newline(self, *, blank: bool = False, forced: bool = False) -> None:
+        """End the current line; ``blank``: also leave an empty line (paragraphs); ``forced``: a <br>."""
         line = re.sub(r"[ \t\u00a0]+", " ", "".join(self.current)).strip()
         prefix = "> " * self.quote_depth
-        if line or (self.lines and self.lines[-1].strip("> ")):
+        last_blank = not self.lines or not self.lines[-1].strip("> ")
+        if line:
             self.lines.append(prefix + line)
+        elif forced and not last_blank:
+            self.lines.append(prefix.rstrip())
+        if blank and self.lines and self.lines[-1].strip("> "):
+            self.lines.append(prefix.rstrip())
         self.current = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -47,10 +54,10 @@ class _TextExtractor(HTMLParser):
         is_quote = tag == "blockquote" or any(name in classes for name in _QUOTE_CLASSES)
         is_quote = is_quote or attributes.get("id", "").lower() in _QUOTE_IDS
         if tag == "br":
-            self._newline()
+            self._newline(forced=True)
             return
         if tag in _BLOCK or is_quote:
-            self._newline()
+            self._newline(blank=tag in _PARAGRAPHS or is_quote)
         if tag == "li":
             self.current.append("- ")
         if tag == "a":
@@ -80,8 +87,9 @@ class _TextExtractor(HTMLParser):
             if self.stack[index][0] == tag:
                 closing = self.stack[index:]
                 del self.stack[index:]
-                if tag in _BLOCK or any(opened for _tag, opened in closing):
-                    self._newline()
+                quote_closed = any(opened for _tag, opened in closing)
+                if tag in _BLOCK or quote_closed:
+                    self._newline(blank=tag in _PARAGRAPHS or quote_closed)
                 self.quote_depth -= sum(1 for _tag, opened in closing if opened)
                 break
 

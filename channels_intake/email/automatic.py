@@ -143,9 +143,12 @@ def parse_bounce(
         # An unstructured bounce: take its word that it is one.
         permanent = True
         failed = headers.get("x-failed-recipients", "")
+        diagnostic = _diagnostic_line(raw_text) or subject[:200]
         for address in re.split(r"[,\s]+", failed):
             if "@" in address:
-                recipients.append(FailedRecipient(address.strip("<>").lower(), "", subject[:200]))
+                recipients.append(FailedRecipient(address.strip("<>").lower(), "", diagnostic))
+        if not recipients:
+            recipients.append(FailedRecipient("", "", diagnostic))
     original_ids = list(find_our_ids(raw_text))
     for kind, data in parts:
         if kind in {"text/rfc822-headers", "message/rfc822", "message/global-headers"}:
@@ -154,6 +157,17 @@ def parse_bounce(
             if match and match.group(1) not in original_ids:
                 original_ids.append(match.group(1))
     return Bounce(message_ids=tuple(original_ids), recipients=tuple(recipients), permanent=permanent)
+
+
+_SMTP_FAILURE = re.compile(r"(?:#?\b5\.\d{1,3}\.\d{1,3}\b|\b55[0-4][ -])")
+
+
+def _diagnostic_line(text: str) -> str:
+    """The line of an unstructured bounce that says why (it carries an SMTP code like 5.1.1 or 550)."""
+    for line in text.splitlines()[:200]:
+        if _SMTP_FAILURE.search(line):
+            return line.strip()[:300]
+    return ""
 
 
 def record_bounce(bounce: Bounce) -> list[int]:
@@ -169,7 +183,8 @@ def record_bounce(bounce: Bounce) -> list[int]:
         return []
     sent = list(SentEmail.objects.filter(rfc_message_id__in=list(bounce.message_ids)).select_related("message"))
     addresses = {recipient.address for recipient in bounce.recipients if recipient.address}
-    addresses.update(item.recipient for item in sent if not bounce.recipients)
+    if not addresses:  # the report did not say who: the recipients of the mail it is about
+        addresses = {item.recipient for item in sent}
     marked: list[int] = []
     for item in sent:
         if item.message is not None and item.message.delivery_status != DeliveryStatus.FAILED:

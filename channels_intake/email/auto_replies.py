@@ -179,11 +179,10 @@ def _our_address() -> str:
 
 
 def esp_message_id(email: EmailMultiAlternatives) -> str:
-    """The provider's id for what was just sent (Anymail backends set anymail_status)."""
+    """The provider's id for what was just sent (Anymail backends set anymail_status), without the
+    angle brackets some providers add: their tracking events send it bare."""
     status = getattr(email, "anymail_status", None)
     value = getattr(status, "message_id", None) if status is not None else None
-    if isinstance(value, str):
-        return value[:255]
     if isinstance(value, set | frozenset) and len(value) == 1:
-        return str(next(iter(value)))[:255]
-    return ""
+        value = next(iter(value))
+    return str(value).strip().strip("<>")[:255] if isinstance(value, str | int) else ""

@@ -62,7 +62,7 @@ def store_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: str
 
 
 def _find_message(payload: dict[str, Any]) -> Message | None:
-    esp_id = payload.get("message_id", "")
+    esp_id = payload.get("message_id", "").strip().strip("<>")
     sent = None
     if esp_id:
         sent = (

@@ -89,8 +89,10 @@ class _TextExtractor(HTMLParser):
                 del self.stack[index:]
                 quote_closed = any(opened for _tag, opened in closing)
                 if tag in _BLOCK or quote_closed:
-                    self._newline(blank=tag in _PARAGRAPHS or quote_closed)
+                    self._newline()
                 self.quote_depth -= sum(1 for _tag, opened in closing if opened)
+                if tag in _PARAGRAPHS or quote_closed:
+                    self._newline(blank=True)
                 break
 
     def handle_data(self, data: str) -> None:

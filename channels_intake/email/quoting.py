@@ -94,8 +94,8 @@ def _quoted_tail_start(lines: list[str]) -> int | None:
 def fold(text: str) -> Folded:
     """Split ``text`` into what is new and the whole. Never raises; never returns an empty visible part
     for a non-empty text."""
-    full = _normalise(text or "")
-    lines = full.split("\n")
+    full = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    lines = _normalise(full).split("\n")
     cut = len(lines)
     for index, line in enumerate(lines):
         if _FORWARDED.match(line):
@@ -122,4 +122,4 @@ def fold(text: str) -> Folded:
     visible = "\n".join(body).strip()
     if not visible:
         visible = full.strip()
-    return Folded(visible=visible, full=full.strip())
+    return Folded(visible=visible, full=full.rstrip())

@@ -51,6 +51,7 @@ class InboundEventAdmin(admin.ModelAdmin):
         count = reprocess(queryset)
         self.message_user(
             request,
-            ngettext("%(count)d event queued again.", "%(count)d events queued again.", count) % {"count": count},
+            ngettext("%(count)d event queued again.", "%(count)d events queued again.", count)
+            % {"count": count},
             messages.SUCCESS,
         )

@@ -22,7 +22,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from channels_intake.email import quoting
-from channels_intake.email.automatic import Bounce, automatic_reason, header_map, is_machine_address, parse_bounce
+from channels_intake.email.automatic import (
+    Bounce,
+    automatic_reason,
+    header_map,
+    is_machine_address,
+    parse_bounce,
+)
 from channels_intake.email.charsets import clean_text, decode_bytes, decode_header
 from channels_intake.email.html_text import html_to_text
 from channels_intake.email.message_ids import ticket_from_references
@@ -43,8 +49,36 @@ _REPORT_TYPES = {
     "message/global-headers",
     "message/feedback-report",
 }
-_ENGLISH = {"the", "and", "is", "my", "order", "please", "have", "not", "you", "i", "was", "with", "hello", "thanks"}
-_INDONESIAN = {"saya", "yang", "dan", "tidak", "belum", "pesanan", "mohon", "terima", "kasih", "sudah", "ini", "untuk"}
+_ENGLISH = {
+    "the",
+    "and",
+    "is",
+    "my",
+    "order",
+    "please",
+    "have",
+    "not",
+    "you",
+    "i",
+    "was",
+    "with",
+    "hello",
+    "thanks",
+}
+_INDONESIAN = {
+    "saya",
+    "yang",
+    "dan",
+    "tidak",
+    "belum",
+    "pesanan",
+    "mohon",
+    "terima",
+    "kasih",
+    "sudah",
+    "ini",
+    "untuk",
+}
 
 
 @dataclass(frozen=True)
@@ -98,29 +132,40 @@ def parse(
         return Quarantine(f"The message could not be read ({error.__class__.__name__}: {str(error)[:200]}).")
 
 
-def _parse(raw: bytes, *, own_addresses: frozenset[str], max_part: int, max_total: int) -> ParsedEmail | Quarantine:
+def _parse(
+    raw: bytes, *, own_addresses: frozenset[str], max_part: int, max_total: int
+) -> ParsedEmail | Quarantine:
     if not raw.strip():
         return Quarantine("The message is empty.")
     if raw.startswith(b"From ") and b"\n" in raw:  # an mbox "From " line before the headers
         raw = raw.split(b"\n", 1)[1]
+    mime: MimeMessage
     try:
         mime = BytesParser(policy=policy.default).parsebytes(raw)
         body = _Body()
         _walk(mime, body, max_part=max_part, max_total=max_total, depth=0)
-    except Exception:  # noqa: BLE001 - policy.default is strict in places; compat32 accepts anything
+    except Exception:
         mime = BytesParser(policy=policy.compat32).parsebytes(raw)
         body = _Body()
         _walk(mime, body, max_part=max_part, max_total=max_total, depth=0)
     headers = header_map(mime.raw_items())
     sender = _sender(headers)
     raw_text = decode_bytes(raw[:2_000_000], "latin-1")[0]
-    bounce = parse_bounce(mime, headers=headers, sender=sender.address if sender else "", raw_text=raw_text, report_parts=body.reports)
+    bounce = parse_bounce(
+        mime,
+        headers=headers,
+        sender=sender.address if sender else "",
+        raw_text=raw_text,
+        report_parts=body.reports,
+    )
     if sender is None and bounce is None:
         if not headers:
             return Quarantine("This is not an email: no header could be read.")
         return Quarantine("The message has no valid sender address (From, Reply-To, Sender or Return-Path).")
     if sender is None:
-        sender = SenderIdentity(kind=IdentityKind.EMAIL, address="mailer-daemon@invalid.invalid", name="Mail Delivery System")
+        sender = SenderIdentity(
+            kind=IdentityKind.EMAIL, address="mailer-daemon@invalid.invalid", name="Mail Delivery System"
+        )
     if OVERSIZE_HEADER.lower() in headers:
         body.dropped.append(Dropped("message", _int(headers[OVERSIZE_HEADER.lower()]), "oversize"))
 
@@ -160,13 +205,16 @@ def _walk(part: MimeMessage, body: _Body, *, max_part: int, max_total: int, dept
     if content_type in _REPORT_TYPES:
         body.reports.append((content_type, _report_bytes(part)))
         return
-    if content_type == "message/rfc822" or (part.is_multipart() and not content_type.startswith("multipart/")):
+    if content_type == "message/rfc822" or (
+        part.is_multipart() and not content_type.startswith("multipart/")
+    ):
         _forwarded(part, body, max_part=max_part, max_total=max_total, depth=depth)
         return
     if part.is_multipart():
         payload = part.get_payload()
         for sub in payload if isinstance(payload, list) else []:
-            _walk(sub, body, max_part=max_part, max_total=max_total, depth=depth + 1)
+            if isinstance(sub, MimeMessage):
+                _walk(sub, body, max_part=max_part, max_total=max_total, depth=depth + 1)
         return
     if content_type.startswith("multipart/"):  # a multipart without a usable boundary: read it as text
         content_type = "text/plain"
@@ -186,7 +234,9 @@ def _walk(part: MimeMessage, body: _Body, *, max_part: int, max_total: int, dept
     for index, item in enumerate(body.attachments):
         if item.content == data:  # the same file twice (an invitation both inline and attached)
             if filename and item.filename.startswith("attachment-"):
-                body.attachments[index] = InboundAttachment(filename, data, item.content_type, item.content_id)
+                body.attachments[index] = InboundAttachment(
+                    filename, data, item.content_type, item.content_id
+                )
             return
     if len(body.attachments) >= MAX_ATTACHMENTS:
         body.dropped.append(Dropped(name, len(data), "too_many_parts"))
@@ -208,7 +258,7 @@ def _forwarded(part: MimeMessage, body: _Body, *, max_part: int, max_total: int,
         return
     try:
         data = inner.as_bytes(policy=policy.compat32)
-    except Exception:  # noqa: BLE001 - a broken inner message still has text worth keeping
+    except Exception:
         data = b""
     inner_headers = header_map(inner.raw_items())
     inner_body = _Body()
@@ -230,21 +280,21 @@ def _forwarded(part: MimeMessage, body: _Body, *, max_part: int, max_total: int,
 def _content_type(part: MimeMessage) -> str:
     try:
         return str(part.get_content_type()).lower()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "application/octet-stream"
 
 
 def _disposition(part: MimeMessage) -> str:
     try:
         return str(part.get_content_disposition() or "")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
 
 
 def _charset(part: MimeMessage) -> str | None:
     try:
         value = part.get_param("charset")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
         value = value[2]
@@ -252,14 +302,15 @@ def _charset(part: MimeMessage) -> str | None:
 
 
 def _filename(part: MimeMessage) -> str:
+    name: object
     try:
         name = part.get_filename() or ""
-    except Exception:  # noqa: BLE001
+    except Exception:
         name = ""
     if not name:
         try:
             name = part.get_param("name") or ""
-        except Exception:  # noqa: BLE001
+        except Exception:
             name = ""
         if isinstance(name, tuple):
             name = name[2]
@@ -269,7 +320,7 @@ def _filename(part: MimeMessage) -> str:
 def _payload(part: MimeMessage) -> bytes:
     try:
         data = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - broken transfer encoding: keep the raw text
+    except Exception:
         raw = part.get_payload()
         data = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else b""
     return data if isinstance(data, bytes) else b""
@@ -280,9 +331,11 @@ def _report_bytes(part: MimeMessage) -> bytes:
     if isinstance(payload, list):
         chunks = []
         for item in payload:
+            if not isinstance(item, MimeMessage):
+                continue
             try:
                 chunks.append(item.as_bytes(policy=policy.compat32))
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: S112 - an unreadable part of a report is skipped
                 continue
         return b"\n".join(chunks)
     return _payload(part)
@@ -322,10 +375,20 @@ def _sender(headers: dict[str, str]) -> SenderIdentity | None:
     """From; its Reply-To when From is a no-reply address (shop and form relays); else Sender/Return-Path."""
     from_pairs = _addresses(headers.get("from", ""))
     reply_to = _addresses(headers.get("reply-to", ""))
-    if from_pairs and is_machine_address(from_pairs[0][1]) and reply_to and not is_machine_address(reply_to[0][1]):
+    if (
+        from_pairs
+        and is_machine_address(from_pairs[0][1])
+        and reply_to
+        and not is_machine_address(reply_to[0][1])
+    ):
         name, address = reply_to[0]
         return SenderIdentity(kind=IdentityKind.EMAIL, address=address, name=name or from_pairs[0][0])
-    for pairs in (from_pairs, reply_to, _addresses(headers.get("sender", "")), _addresses(headers.get("return-path", ""))):
+    for pairs in (
+        from_pairs,
+        reply_to,
+        _addresses(headers.get("sender", "")),
+        _addresses(headers.get("return-path", "")),
+    ):
         if pairs:
             name, address = pairs[0]
             return SenderIdentity(kind=IdentityKind.EMAIL, address=address, name=name)
@@ -426,5 +489,7 @@ def _metadata(
     if defects:
         data["mime_defects"] = defects
     if body.dropped:
-        data["dropped"] = [{"name": item.name, "size": item.size, "reason": item.reason} for item in body.dropped]
+        data["dropped"] = [
+            {"name": item.name, "size": item.size, "reason": item.reason} for item in body.dropped
+        ]
     return data

@@ -26,7 +26,16 @@ class MailboxForm(forms.ModelForm):
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
-    list_display = ["name", "username", "host", "folder", "active", "last_polled_at", "last_uid", "last_error"]
+    list_display = [
+        "name",
+        "username",
+        "host",
+        "folder",
+        "active",
+        "last_polled_at",
+        "last_uid",
+        "last_error",
+    ]
     readonly_fields = ["uidvalidity", "last_uid", "last_polled_at", "last_error"]
     actions = ["poll_now"]
 
@@ -51,7 +60,15 @@ class SentEmailAdmin(admin.ModelAdmin):
     list_display = ["sent_at", "kind", "recipient", "ticket", "rfc_message_id", "esp_message_id"]
     list_filter = ["kind"]
     search_fields = ["recipient", "rfc_message_id", "esp_message_id"]
-    readonly_fields = ["ticket", "message", "kind", "recipient", "rfc_message_id", "esp_message_id", "sent_at"]
+    readonly_fields = [
+        "ticket",
+        "message",
+        "kind",
+        "recipient",
+        "rfc_message_id",
+        "esp_message_id",
+        "sent_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

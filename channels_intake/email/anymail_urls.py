@@ -35,7 +35,9 @@ def refusing_with_401_or_403(view: Callable[..., HttpResponse]) -> Callable[...,
 
 app_name = anymail_urls.app_name
 urlpatterns = [
-    URLPattern(pattern.pattern, refusing_with_401_or_403(pattern.callback), pattern.default_args, pattern.name)
+    URLPattern(
+        pattern.pattern, refusing_with_401_or_403(pattern.callback), pattern.default_args, pattern.name
+    )
     for pattern in anymail_urls.urlpatterns
     if isinstance(pattern, URLPattern)
 ]

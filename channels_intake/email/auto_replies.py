@@ -96,7 +96,9 @@ def out_of_hours_notice(ticket: Ticket, *, now: dt.datetime | None = None) -> st
 def may_auto_reply(ticket: Ticket, recipient: str) -> bool:
     """Precondition: the caller holds the recipient's EmailAddressStatus row lock (send_automatic does)."""
     since = timezone.now() - dt.timedelta(minutes=settings.EMAIL_AUTO_REPLY_WINDOW_MINUTES)
-    recent = SentEmail.objects.filter(recipient=recipient, sent_at__gte=since).exclude(kind=SentEmail.Kind.REPLY)
+    recent = SentEmail.objects.filter(recipient=recipient, sent_at__gte=since).exclude(
+        kind=SentEmail.Kind.REPLY
+    )
     if recent.count() >= settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT:
         return False
     return recent.filter(ticket=ticket).count() < settings.EMAIL_AUTO_REPLY_MAX_PER_TICKET

@@ -119,7 +119,9 @@ def parse_bounce(
     content_type = message.get_content_type()
     report_type = (message.get_param("report-type") or "") if content_type == "multipart/report" else ""
     parts = list(report_parts)
-    status_parts = [data for kind, data in parts if kind in {"message/delivery-status", "message/global-delivery-status"}]
+    status_parts = [
+        data for kind, data in parts if kind in {"message/delivery-status", "message/global-delivery-status"}
+    ]
     is_dsn = str(report_type).lower() == "delivery-status" or bool(status_parts)
     machine = is_machine_address(sender) or headers.get("return-path", "x").strip() in {"<>", ""}
     subject = headers.get("subject", "")
@@ -175,13 +177,15 @@ def record_bounce(bounce: Bounce) -> list[int]:
 
     Returns the ids of the messages marked. A delayed-only report changes nothing.
     """
-    from channels_intake.email.models import EmailAddressStatus, SentEmail
+    from channels_intake.email.models import SentEmail
     from tickets.actions import record_delivery
     from tickets.models import DeliveryStatus, Message
 
     if not bounce.permanent:
         return []
-    sent = list(SentEmail.objects.filter(rfc_message_id__in=list(bounce.message_ids)).select_related("message"))
+    sent = list(
+        SentEmail.objects.filter(rfc_message_id__in=list(bounce.message_ids)).select_related("message")
+    )
     addresses = {recipient.address for recipient in bounce.recipients if recipient.address}
     if not addresses:  # the report did not say who: the recipients of the mail it is about
         addresses = {item.recipient for item in sent}

@@ -110,7 +110,7 @@ def html_to_text(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - html.parser is lenient; this is a last resort on odd input
+    except Exception:
         return re.sub(r"<[^>]*>", " ", html).strip()
     parser._newline()
     text = "\n".join(parser.lines)

@@ -10,6 +10,7 @@ left as they were, for the people who also read this mailbox.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import re
@@ -85,29 +86,27 @@ def poll_mailbox(mailbox: Mailbox) -> int:
     try:
         _check(connection.login(mailbox.username, mailbox.password), "LOGIN")
         _check(connection.select(_quote(mailbox.folder), readonly=True), f"Opening folder {mailbox.folder}")
-        code, values = connection.response("UIDVALIDITY")
+        _code, values = connection.response("UIDVALIDITY")
         if not values or values[0] is None:
             raise MailboxError("The server did not report UIDVALIDITY for the folder.")
         uidvalidity = int(values[0])
         watermark = _watermark(mailbox, uidvalidity)
-        found = _check(connection.uid("SEARCH", None, f"UID {watermark + 1}:*"), "UID SEARCH")
+        # imaplib wants None for "no CHARSET"; typeshed says str.
+        search = connection.uid("SEARCH", None, f"UID {watermark + 1}:*")  # type: ignore[arg-type]
+        found = _check(search, "UID SEARCH")
         uids = sorted({int(x) for x in b" ".join(found).split() if int(x) > watermark})
         for uid in uids[: settings.EMAIL_IMAP_BATCH_SIZE]:
             raw = _fetch(connection, uid)
             if _store(mailbox, uidvalidity, uid, raw):
                 stored += 1
         _record(mailbox, error="")
-        try:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             connection.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
     except (OSError, imaplib.IMAP4.error, MailboxError, ValueError) as error:
         log.warning("Polling mailbox %s stopped: %s", mailbox.name, error)
         _record(mailbox, error=f"{error.__class__.__name__}: {error}")
-        try:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             connection.shutdown()
-        except (OSError, imaplib.IMAP4.error):
-            pass
     return stored
 
 

@@ -45,7 +45,11 @@ def store_raw(
     """Keep ``raw`` (cut to its headers when oversize) and queue its processing after commit."""
     with transaction.atomic():
         event = InboundEvent.objects.create(
-            channel=EMAIL, source=source[:50], account=account[:100], body=limit_raw(raw), headers=headers or {}
+            channel=EMAIL,
+            source=source[:50],
+            account=account[:100],
+            body=limit_raw(raw),
+            headers=headers or {},
         )
         queue_processing(event)
     return event

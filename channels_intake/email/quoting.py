@@ -104,7 +104,9 @@ def fold(text: str) -> Folded:
             _SEPARATORS.match(line)
             or _is_attribution(lines, index)
             or _is_header_block(lines, index)
-            or (_UNDERSCORE_RULE.match(line) and index + 1 < len(lines) and _is_header_block(lines, index + 1))
+            or (
+                _UNDERSCORE_RULE.match(line) and index + 1 < len(lines) and _is_header_block(lines, index + 1)
+            )
         ):
             cut = index
             break

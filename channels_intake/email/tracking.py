@@ -67,7 +67,9 @@ def _find_message(payload: dict[str, Any]) -> Message | None:
     if esp_id:
         sent = (
             SentEmail.objects.filter(esp_message_id=esp_id).select_related("message").first()
-            or SentEmail.objects.filter(rfc_message_id=f"<{esp_id.strip('<>')}>").select_related("message").first()
+            or SentEmail.objects.filter(rfc_message_id=f"<{esp_id.strip('<>')}>")
+            .select_related("message")
+            .first()
         )
     if sent is not None and sent.message is not None:
         return sent.message
@@ -97,5 +99,7 @@ def process_tracking_event(event: InboundEvent):  # type: ignore[no-untyped-def]
         error = ""
     record_delivery(message, status=STATUS[kind], error=error)
     if payload.get("recipient") and kind in {"bounced", "complained"}:
-        mark_address(payload["recipient"], bounced=kind == "bounced", complained=kind == "complained", reason=reason)
+        mark_address(
+            payload["recipient"], bounced=kind == "bounced", complained=kind == "complained", reason=reason
+        )
     return Outcome(InboundEvent.State.PROCESSED, ticket_ids=(message.ticket_id,), note=kind)

@@ -18,7 +18,9 @@ class FakeImapServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, messages: dict[int, bytes], *, user: str = "cs@tokoku.example", password: str = "app-pass"):
+    def __init__(
+        self, messages: dict[int, bytes], *, user: str = "cs@tokoku.example", password: str = "app-pass"
+    ):
         super().__init__(("127.0.0.1", 0), _ImapHandler)
         self.messages = dict(messages)
         self.user = user
@@ -106,12 +108,17 @@ class _ImapHandler(socketserver.StreamRequestHandler):
             if "RFC822.SIZE" in items.upper():
                 self.send(f"* {sequence} FETCH (UID {uid} RFC822.SIZE {len(raw)})")
             else:
-                if self.server.hang_up_after_fetches is not None and self.server.body_fetches >= self.server.hang_up_after_fetches:
+                if (
+                    self.server.hang_up_after_fetches is not None
+                    and self.server.body_fetches >= self.server.hang_up_after_fetches
+                ):
                     return False  # the connection dies mid-batch
                 self.server.body_fetches += 1
                 section = "BODY[HEADER]" if "HEADER" in items.upper() else "BODY[]"
                 data = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" if section == "BODY[HEADER]" else raw
-                self.wfile.write(f"* {sequence} FETCH (UID {uid} {section} {{{len(data)}}}\r\n".encode() + data + b")\r\n")
+                self.wfile.write(
+                    f"* {sequence} FETCH (UID {uid} {section} {{{len(data)}}}\r\n".encode() + data + b")\r\n"
+                )
             self.send(f"{tag} OK FETCH completed")
             return True
         self.send(f"{tag} BAD unsupported UID command")

@@ -25,7 +25,7 @@ class FakeMailgunAPI(ThreadingHTTPServer):
 class _MailgunHandler(BaseHTTPRequestHandler):
     server: FakeMailgunAPI
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         self.server.counter += 1

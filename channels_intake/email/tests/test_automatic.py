@@ -32,7 +32,9 @@ def sent_reply(personas, django_capture_on_commit_callbacks):
     return message
 
 
-@pytest.mark.parametrize("name", ["dsn_bounce_postfix.eml", "dsn_bounce_gmail.eml", "bounce_qmail_unstructured.eml"])
+@pytest.mark.parametrize(
+    "name", ["dsn_bounce_postfix.eml", "dsn_bounce_gmail.eml", "bounce_qmail_unstructured.eml"]
+)
 def test_a_bounce_marks_the_reply_failed_and_the_address_and_opens_no_ticket(name, sent_reply, ingest):
     tickets_before = Ticket.objects.count()
     event = ingest(name, OUR_MESSAGE_ID=sent_reply.external_id, RECIPIENT="budi@example.test")
@@ -151,7 +153,9 @@ def test_a_loop_with_an_always_auto_replying_address_stays_bounded(ingest, mailo
     Auto-Submitted, no threading headers) gets at most the per-recipient cap, then silence."""
     settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = 3
     rounds = 0
-    ingest(b"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <r0@loop.example>\nSubject: hi\n\nhi\n")
+    ingest(
+        b"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <r0@loop.example>\nSubject: hi\n\nhi\n"
+    )
     while rounds < 50:
         answered = len(mailoutbox)
         if answered <= rounds:
@@ -191,7 +195,9 @@ def test_no_automatic_mail_goes_to_an_address_that_bounced(sent_reply, ingest, m
 def test_opening_hours_are_parsed_and_the_next_opening_found():
     hours = parse_opening_hours("mon-fri 08:00-17:00, sat 09:00-13:00")
     assert next_opening(dt.datetime(2024, 3, 30, 10, 0, tzinfo=JAKARTA), hours) is None  # Saturday 10:00
-    assert next_opening(dt.datetime(2024, 3, 30, 14, 0, tzinfo=JAKARTA), hours) == MONDAY_MORNING.replace(hour=8)
+    assert next_opening(dt.datetime(2024, 3, 30, 14, 0, tzinfo=JAKARTA), hours) == MONDAY_MORNING.replace(
+        hour=8
+    )
     assert next_opening(dt.datetime(2024, 3, 29, 7, 0, tzinfo=JAKARTA), hours) == dt.datetime(
         2024, 3, 29, 8, 0, tzinfo=JAKARTA
     )

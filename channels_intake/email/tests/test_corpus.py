@@ -189,11 +189,18 @@ CORPUS: dict[str, dict] = {
         "subject": "Terima kasih 🙏",
         "text": ["terima kasih banyak 🙏😊"],
     },
-    "gb2312_chinese.eml": {"sender": "li.wei@mail.cn.example", "subject": "订单问题", "text": ["请帮忙查一下。镕"]},
+    "gb2312_chinese.eml": {
+        "sender": "li.wei@mail.cn.example",
+        "subject": "订单问题",
+        "text": ["请帮忙查一下。镕"],
+    },
     "nested_mixed_alternative_related.eml": {
         "sender": "bayu.f@mail.example",
         "text": ["mati total setelah 2 minggu"],
-        "attachments": [("laptop.png", "image/png", "laptop-photo@bayu"), ("nota.pdf", "application/pdf", "")],
+        "attachments": [
+            ("laptop.png", "image/png", "laptop-photo@bayu"),
+            ("nota.pdf", "application/pdf", ""),
+        ],
         "html": ['src="cid:laptop-photo@bayu"'],
     },
     "empty_body.eml": {"sender": "irfan@mail.example", "subject": "Tolong telepon saya"},

@@ -97,7 +97,9 @@ def test_a_quarantined_event_can_be_processed_again_from_the_admin(
     request.user = personas.admin
     request._messages = type("M", (), {"add": lambda *a, **k: None})()
     with django_capture_on_commit_callbacks(execute=True):
-        InboundEventAdmin(InboundEvent, site).reprocess_events(request, InboundEvent.objects.filter(pk=event.pk))
+        InboundEventAdmin(InboundEvent, site).reprocess_events(
+            request, InboundEvent.objects.filter(pk=event.pk)
+        )
     event.refresh_from_db()
     assert event.state == InboundEvent.State.PROCESSED and event.attempts == 1
     assert Message.objects.count() == 1
@@ -124,8 +126,12 @@ def _big_message(attachment_bytes: int) -> bytes:
     message["Subject"] = "Foto produk resolusi penuh"
     message["Message-ID"] = "<big-20mb@mail.example>"
     message.set_content("Terlampir foto produk dan invoice.")
-    message.add_attachment(os.urandom(attachment_bytes), maintype="application", subtype="zip", filename="foto.zip")
-    message.add_attachment(load("attachment_pdf.eml")[:2000], maintype="application", subtype="pdf", filename="inv.pdf")
+    message.add_attachment(
+        os.urandom(attachment_bytes), maintype="application", subtype="zip", filename="foto.zip"
+    )
+    message.add_attachment(
+        load("attachment_pdf.eml")[:2000], maintype="application", subtype="pdf", filename="inv.pdf"
+    )
     return message.as_bytes()
 
 
@@ -140,10 +146,14 @@ def test_a_20_mb_message_keeps_its_text_and_small_parts_and_notes_what_was_dropp
     assert [a.filename for a in message.attachments.all()] == ["inv.pdf"]
     note = ticket.messages.get(direction=Direction.NOTE)
     assert "foto.zip" in note.text and "15.0 MB" in note.text and "10 MB" in note.text
-    assert message.metadata["dropped"] == [{"name": "foto.zip", "size": 15 * 1024 * 1024, "reason": "part_too_large"}]
+    assert message.metadata["dropped"] == [
+        {"name": "foto.zip", "size": 15 * 1024 * 1024, "reason": "part_too_large"}
+    ]
 
 
-def test_a_message_over_the_raw_limit_becomes_a_ticket_from_its_headers_with_a_note(client, settings, django_capture_on_commit_callbacks):
+def test_a_message_over_the_raw_limit_becomes_a_ticket_from_its_headers_with_a_note(
+    client, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_MAX_RAW_BYTES = 1024 * 1024
     with django_capture_on_commit_callbacks(execute=True):
         response = post_raw(client, _big_message(2 * 1024 * 1024))

@@ -36,7 +36,9 @@ def test_an_agent_reply_carries_our_signed_id_the_thread_the_tag_and_the_files(
     assert mail_one.extra_headers["In-Reply-To"] == "<first@example.test>"
     assert mail_two.extra_headers["In-Reply-To"] == first.external_id
     assert mail_two.extra_headers["References"] == f"<first@example.test> {first.external_id}"
-    assert mail_one.subject.startswith(f"Re: [{ticket.reference}]") or mail_one.subject.startswith(f"[{ticket.reference}]")
+    assert mail_one.subject.startswith(f"Re: [{ticket.reference}]") or mail_one.subject.startswith(
+        f"[{ticket.reference}]"
+    )
     assert mail_one.subject.count(ticket.reference) == 1
     assert mail_one.reply_to == ["balas@tokoku.example"]
     assert mail_one.cc == ["ani@example.test"]

@@ -72,7 +72,7 @@ def test_damaged_fixtures_never_make_the_parser_raise(name, data):
         ("日本語".encode("iso2022_jp"), "ISO-2022-JP", "日本語"),
         ("한국어".encode("cp949"), "ks_c_5601-1987", "한국어"),
         ("订单".encode("gb18030"), "gb2312", "订单"),
-        ("Rp 10.000".encode(), "x-no-such-charset", "Rp 10.000"),
+        (b"Rp 10.000", "x-no-such-charset", "Rp 10.000"),
         (b"\x81\x8d\x8f", "utf-8", "\x81\x8d\x8f".encode("latin-1").decode("latin-1")),
     ],
 )
@@ -83,16 +83,28 @@ def test_charsets_are_decoded_even_when_they_lie(data, declared, expected):
 def test_headers_decode_split_multibyte_words_and_raw_8bit():
     assert decode_header("=?UTF-8?B?8J+Ukw==?= =?UTF-8?Q?_Flash?=") == "🔓 Flash"
     assert decode_header("=?utf-8?q?Pesanan_=E2=80=93?=\n =?utf-8?q?_baru?=") == "Pesanan – baru"
-    assert decode_header("Pesanan — sampai".encode().decode("ascii", errors="surrogateescape")) == "Pesanan — sampai"
+    assert (
+        decode_header("Pesanan — sampai".encode().decode("ascii", errors="surrogateescape"))
+        == "Pesanan — sampai"
+    )
     assert decode_header("=?bogus-charset?Q?caf=C3=A9?=") == "café"
 
 
 @pytest.mark.parametrize(
     ("text", "visible"),
     [
-        ("Sudah dicek?\n\nPada Sen, 1 Apr 2024 pukul 09.00 CS <cs@x.example> menulis:\n> lama", "Sudah dicek?"),
-        ("Sudah dicek?\n\nPada tanggal Sen, 1 Apr 2024 09.00, CS <cs@x.example>\nmenulis:\n> lama", "Sudah dicek?"),
-        ("Oke.\n\nDari: CS Tokoku\nDikirim: Senin, 1 April 2024 09.00\nKepada: Budi\nPerihal: Pesanan\n\nlama", "Oke."),
+        (
+            "Sudah dicek?\n\nPada Sen, 1 Apr 2024 pukul 09.00 CS <cs@x.example> menulis:\n> lama",
+            "Sudah dicek?",
+        ),
+        (
+            "Sudah dicek?\n\nPada tanggal Sen, 1 Apr 2024 09.00, CS <cs@x.example>\nmenulis:\n> lama",
+            "Sudah dicek?",
+        ),
+        (
+            "Oke.\n\nDari: CS Tokoku\nDikirim: Senin, 1 April 2024 09.00\nKepada: Budi\nPerihal: Pesanan\n\nlama",
+            "Oke.",
+        ),
         ("Oke.\n\nFrom: CS\nSent: Monday, April 1, 2024 9:00 AM\nTo: Budi\nSubject: x\n\nold", "Oke."),
         ("Oke.\n\n-----Pesan Asli-----\nDari: CS\n\nlama", "Oke."),
         ("Oke.\n\n-----Original Message-----\nFrom: CS\n\nold", "Oke."),

@@ -29,11 +29,15 @@ def test_our_message_ids_are_signed_and_a_changed_one_is_not_trusted():
     assert ticket_from_message_id("<CAJx8Zq1@mail.gmail.example>") is None
 
 
-def test_a_reply_to_our_signed_message_id_lands_on_the_ticket(personas, ingest, django_capture_on_commit_callbacks):
+def test_a_reply_to_our_signed_message_id_lands_on_the_ticket(
+    personas, ingest, django_capture_on_commit_callbacks
+):
     ticket = customer_ticket(sender="budi@example.test")
     ours = _agent_reply(ticket, personas, django_capture_on_commit_callbacks)
     assert ticket_from_message_id(ours) == ticket.pk
-    event = ingest("reply_to_our_signed_id.eml", CUSTOMER=CUSTOMER, OUR_MESSAGE_ID=ours, TICKET=str(ticket.pk))
+    event = ingest(
+        "reply_to_our_signed_id.eml", CUSTOMER=CUSTOMER, OUR_MESSAGE_ID=ours, TICKET=str(ticket.pk)
+    )
     assert event.ticket_ids == [ticket.pk]
     latest = ticket.messages.filter(direction=Direction.INBOUND).latest("created_at")
     assert latest.text == "Sudah saya cek, paketnya masih di gudang kurir."
@@ -45,7 +49,9 @@ def test_a_reply_from_another_address_to_our_message_id_still_threads(
     """A colleague the customer forwarded our answer to replies: the signature is what is trusted."""
     ticket = customer_ticket(sender="budi@example.test")
     ours = _agent_reply(ticket, personas, django_capture_on_commit_callbacks)
-    event = ingest("reply_to_our_signed_id.eml", CUSTOMER="Rekan <rekan@example.test>", OUR_MESSAGE_ID=ours, TICKET="0")
+    event = ingest(
+        "reply_to_our_signed_id.eml", CUSTOMER="Rekan <rekan@example.test>", OUR_MESSAGE_ID=ours, TICKET="0"
+    )
     assert event.ticket_ids == [ticket.pk]
 
 
@@ -88,7 +94,9 @@ def test_a_reply_to_a_closed_ticket_opens_a_new_ticket_linked_to_it(
     ticket = customer_ticket(sender="budi@example.test")
     ours = _agent_reply(ticket, personas, django_capture_on_commit_callbacks)
     actions.change_status(ticket, status=Status.CLOSED, by=personas.agent)
-    event = ingest("reply_to_our_signed_id.eml", CUSTOMER=CUSTOMER, OUR_MESSAGE_ID=ours, TICKET=str(ticket.pk))
+    event = ingest(
+        "reply_to_our_signed_id.eml", CUSTOMER=CUSTOMER, OUR_MESSAGE_ID=ours, TICKET=str(ticket.pk)
+    )
     new = Ticket.objects.get(pk=event.ticket_ids[0])
     assert new.pk != ticket.pk and new.previous_ticket_id == ticket.pk
 
@@ -107,5 +115,7 @@ def test_a_web_form_ticket_answered_by_email_takes_the_email_reply(
 ):
     ticket = customer_ticket(channel="web", sender="budi@example.test", external_id=None)
     ours = _agent_reply(ticket, personas, django_capture_on_commit_callbacks)
-    event = ingest("reply_to_our_signed_id.eml", CUSTOMER=CUSTOMER, OUR_MESSAGE_ID=ours, TICKET=str(ticket.pk))
+    event = ingest(
+        "reply_to_our_signed_id.eml", CUSTOMER=CUSTOMER, OUR_MESSAGE_ID=ours, TICKET=str(ticket.pk)
+    )
     assert event.ticket_ids == [ticket.pk]

@@ -87,7 +87,9 @@ def test_a_signed_mailgun_inbound_webhook_creates_the_ticket(client, django_capt
 
 
 @pytest.mark.django_db
-def test_a_postmark_inbound_webhook_with_basic_auth_creates_the_ticket(client, django_capture_on_commit_callbacks):
+def test_a_postmark_inbound_webhook_with_basic_auth_creates_the_ticket(
+    client, django_capture_on_commit_callbacks
+):
     payload = (FIXTURES / "webhooks" / "postmark_inbound.json").read_bytes()
     with django_capture_on_commit_callbacks(execute=True):
         response = post_postmark(client, payload, **basic())
@@ -144,7 +146,9 @@ def test_a_tampered_or_unauthenticated_webhook_is_refused_and_nothing_stored(tam
     if tamper == "no_auth":
         response = client.post("/anymail/mailgun/inbound_mime/", data=mailgun_form(raw))
     elif tamper == "wrong_password":
-        response = client.post("/anymail/mailgun/inbound_mime/", data=mailgun_form(raw), **basic("anymail-user:guess"))
+        response = client.post(
+            "/anymail/mailgun/inbound_mime/", data=mailgun_form(raw), **basic("anymail-user:guess")
+        )
     elif tamper == "bad_signature":
         form = mailgun_form(raw)
         form["signature"] = "0" * 64
@@ -189,7 +193,9 @@ def test_replaying_the_same_webhook_five_times_stores_one_message(client, django
 
 @pytest.mark.django_db(transaction=True)
 def test_replaying_the_same_webhook_five_times_concurrently_stores_one_message():
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(("file:memorydb", ":memory:")):
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
+        ("file:memorydb", ":memory:")
+    ):
         pytest.skip("Concurrent writers need PostgreSQL or a file database (set SQLITE_TEST_NAME).")
     form = mailgun_form(load("gmail_plain_id.eml"))
     barrier = threading.Barrier(5)
@@ -227,7 +233,10 @@ def _mailgun_tracking(event: str, message_id: str, **extra: object) -> bytes:
         **extra,
     }
     return json.dumps(
-        {"signature": {"timestamp": timestamp, "token": token, "signature": signature}, "event-data": event_data}
+        {
+            "signature": {"timestamp": timestamp, "token": token, "signature": signature},
+            "event-data": event_data,
+        }
     ).encode()
 
 
@@ -238,7 +247,11 @@ def _mailgun_tracking(event: str, message_id: str, **extra: object) -> bytes:
         ("delivered", {"delivery-status": {"code": 250, "message": "OK"}}, DeliveryStatus.DELIVERED, None),
         (
             "failed",
-            {"severity": "permanent", "reason": "bounce", "delivery-status": {"code": 550, "message": "5.1.1 no such user"}},
+            {
+                "severity": "permanent",
+                "reason": "bounce",
+                "delivery-status": {"code": 550, "message": "5.1.1 no such user"},
+            },
             DeliveryStatus.FAILED,
             "bounced_at",
         ),
@@ -274,7 +287,9 @@ def test_tracking_webhooks_update_the_reply_found_by_the_provider_s_id(
 
 
 @pytest.mark.django_db
-def test_a_tracking_event_for_an_unknown_message_waits_then_is_ignored(client, django_capture_on_commit_callbacks):
+def test_a_tracking_event_for_an_unknown_message_waits_then_is_ignored(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/anymail/mailgun/tracking/",

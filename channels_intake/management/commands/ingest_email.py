@@ -20,7 +20,9 @@ from channels_intake.models import InboundEvent
 
 
 class Command(BaseCommand):
-    help = "Store raw emails (files, maildir folders, or standard input) as tickets; prints each ticket number."
+    help = (
+        "Store raw emails (files, maildir folders, or standard input) as tickets; prints each ticket number."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("paths", nargs="*", help="Message files or maildir folders. None: read stdin.")
@@ -28,12 +30,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         failures = 0
         for label, raw in self._messages(options["paths"]):
-            event = InboundEvent.objects.create(channel="email", source="cli", account="", body=limit_raw(raw))
+            event = InboundEvent.objects.create(
+                channel="email", source="cli", account="", body=limit_raw(raw)
+            )
             try:
                 outcome = process_event(event)
             except Exception as error:
                 failures += 1
-                InboundEvent.objects.filter(pk=event.pk).update(error=f"{error.__class__.__name__}: {error}"[:5000])
+                InboundEvent.objects.filter(pk=event.pk).update(
+                    error=f"{error.__class__.__name__}: {error}"[:5000]
+                )
                 self.stderr.write(f"{label}: failed, kept as inbound event {event.pk} for a retry: {error}")
                 continue
             if outcome.state == InboundEvent.State.PROCESSED:
@@ -59,4 +65,6 @@ class Command(BaseCommand):
             elif path.is_file():
                 yield str(path), path.read_bytes()
             else:
-                raise CommandError(f"{name} is neither a message file nor a maildir folder (with cur/ and new/).")
+                raise CommandError(
+                    f"{name} is neither a message file nor a maildir folder (with cur/ and new/)."
+                )

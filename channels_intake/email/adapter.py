@@ -20,6 +20,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from channels_intake.email import quoting
 from channels_intake.email.automatic import (
@@ -129,14 +130,17 @@ def parse(
             max_total=max_message_bytes or settings.EMAIL_MAX_MESSAGE_BYTES,
         )
     except Exception as error:  # the promise is "never raises": an unforeseen failure is a quarantine
-        return Quarantine(f"The message could not be read ({error.__class__.__name__}: {str(error)[:200]}).")
+        return Quarantine(
+            _("The message could not be read (%(error)s).")
+            % {"error": f"{error.__class__.__name__}: {str(error)[:200]}"}
+        )
 
 
 def _parse(
     raw: bytes, *, own_addresses: frozenset[str], max_part: int, max_total: int
 ) -> ParsedEmail | Quarantine:
     if not raw.strip():
-        return Quarantine("The message is empty.")
+        return Quarantine(_("The message is empty."))
     if raw.startswith(b"From ") and b"\n" in raw:  # an mbox "From " line before the headers
         raw = raw.split(b"\n", 1)[1]
     mime: MimeMessage
@@ -160,8 +164,10 @@ def _parse(
     )
     if sender is None and bounce is None:
         if not headers:
-            return Quarantine("This is not an email: no header could be read.")
-        return Quarantine("The message has no valid sender address (From, Reply-To, Sender or Return-Path).")
+            return Quarantine(_("This is not an email: no header could be read."))
+        return Quarantine(
+            _("The message has no valid sender address (From, Reply-To, Sender or Return-Path).")
+        )
     if sender is None:
         sender = SenderIdentity(
             kind=IdentityKind.EMAIL, address="mailer-daemon@invalid.invalid", name="Mail Delivery System"

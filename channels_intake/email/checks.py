@@ -39,4 +39,13 @@ def check_email_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 id="channels_intake.W103",
             )
         )
+    if not settings.DEBUG and not settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        problems.append(
+            Warning(
+                "ANYMAIL_WEBHOOK_SECRET is not set: anyone can post to the ESP webhooks under /anymail/.",
+                hint="Set ANYMAIL_WEBHOOK_SECRET to 'user:long-random-password' and put those credentials "
+                "in the webhook URLs you give your email provider.",
+                id="channels_intake.W104",
+            )
+        )
     return problems

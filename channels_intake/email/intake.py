@@ -8,7 +8,7 @@ recorded bounce) and is what the Celery task, the periodic sweep and the admin's
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from channels_intake.email import adapter, automatic
 from channels_intake.models import InboundEvent
 from supportdesk.queue import enqueue_on_commit
+from tickets.inbound import InboundMessage
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
@@ -139,9 +140,7 @@ def _process_mail(event: InboundEvent) -> Outcome:
     )
 
 
-def _with_metadata(inbound, **extra):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
+def _with_metadata(inbound: InboundMessage, **extra: object) -> InboundMessage:
     return replace(inbound, metadata={**inbound.metadata, **extra})
 
 

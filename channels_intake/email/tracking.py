@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anymail.signals import AnymailTrackingEvent, tracking
 from django.db import transaction
@@ -21,6 +21,9 @@ from channels_intake.email.automatic import mark_address
 from channels_intake.email.models import SentEmail
 from channels_intake.models import InboundEvent
 from tickets.models import DeliveryStatus, Message
+
+if TYPE_CHECKING:
+    from channels_intake.email.intake import Outcome
 
 # An event about a message whose send has not been recorded yet waits this long before it is dropped.
 UNMATCHED_PATIENCE = dt.timedelta(minutes=10)
@@ -79,7 +82,7 @@ def _find_message(payload: dict[str, Any]) -> Message | None:
     return None
 
 
-def process_tracking_event(event: InboundEvent):  # type: ignore[no-untyped-def]
+def process_tracking_event(event: InboundEvent) -> Outcome:
     from channels_intake.email.intake import Outcome
     from tickets.actions import record_delivery
 

@@ -6,6 +6,6 @@ class ChannelsIntakeConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
-        # Anymail's inbound and tracking webhooks speak through signals: connect our receivers, and
-        # register the email channel's system checks.
-        from channels_intake.email import anymail_inbound, checks, tracking  # noqa: F401
+        # Anymail's inbound and tracking webhooks speak through signals: connect our receivers; register
+        # the email channel's system checks and its tasks (Celery only autodiscovers <app>.tasks).
+        from channels_intake.email import anymail_inbound, checks, tasks, tracking  # noqa: F401

@@ -49,6 +49,8 @@ def automatic_reason(headers: Mapping[str, str], sender: str, content_type: str 
             return name
     if "x-loop" in headers:
         return "x-loop"
+    if headers.get("x-spam-flag", "").strip().lower() == "yes":
+        return "spam"  # answering spam is backscatter
     if "list-id" in headers or "list-unsubscribe" in headers:
         return "mailing list"
     if "return-path" in headers and headers["return-path"].strip() in {"<>", ""}:

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from channels_intake.email import adapter, automatic
 from channels_intake.models import InboundEvent
 from supportdesk.queue import enqueue_on_commit
-from tickets.inbound import InboundMessage
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
@@ -119,8 +118,8 @@ def _process_mail(event: InboundEvent) -> Outcome:
         note = f"Bounce ({'permanent' if parsed.bounce.permanent else 'temporary'}): {parsed.bounce.reason}"
         return Outcome(InboundEvent.State.IGNORED, note=f"{note}; messages marked failed: {marked or 'none'}")
     inbound = parsed.message
-    if event.headers.get("spam_detected"):
-        inbound = _with_metadata(inbound, spam=True)
+    if event.headers.get("spam_detected"):  # the ESP's spam filter: no automatic answer (backscatter)
+        inbound = replace(inbound, is_automatic=True, metadata={**inbound.metadata, "spam": True})
     with transaction.atomic():
         received = receive_message(inbound)
         if not received.duplicate:
@@ -138,10 +137,6 @@ def _process_mail(event: InboundEvent) -> Outcome:
         note=note,
         reference=received.ticket.reference,
     )
-
-
-def _with_metadata(inbound: InboundMessage, **extra: object) -> InboundMessage:
-    return replace(inbound, metadata={**inbound.metadata, **extra})
 
 
 def dropped_note(item: adapter.Dropped) -> str:

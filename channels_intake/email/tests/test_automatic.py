@@ -218,3 +218,4 @@ def test_automatic_detection_reads_the_headers_real_responders_use():
     assert reason("Precedence: first-class") == ""
     assert reason("Return-Path: <>") == "empty return-path"
     assert reason("List-Id: <promo.list.example>") == "mailing list"
+    assert reason("X-Spam-Flag: YES") == "spam"

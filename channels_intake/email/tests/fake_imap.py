@@ -28,6 +28,9 @@ class FakeImapServer(socketserver.ThreadingTCPServer):
         self.folder = "INBOX"
         self.uidvalidity = 1700000000
         self.hang_up_after_fetches: int | None = None
+        self.stall_at_uid: int | None = None  # stop answering a body fetch of this UID or above
+        self.stalled = threading.Event()  # set once a client is left waiting
+        self.release = threading.Event()
         self.body_fetches = 0
         self.commands: list[str] = []
 
@@ -113,6 +116,10 @@ class _ImapHandler(socketserver.StreamRequestHandler):
                     and self.server.body_fetches >= self.server.hang_up_after_fetches
                 ):
                     return False  # the connection dies mid-batch
+                if self.server.stall_at_uid is not None and uid >= self.server.stall_at_uid:
+                    self.server.stalled.set()
+                    self.server.release.wait(timeout=30)
+                    return False
                 self.server.body_fetches += 1
                 section = "BODY[HEADER]" if "HEADER" in items.upper() else "BODY[]"
                 data = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n" if section == "BODY[HEADER]" else raw
@@ -132,5 +139,6 @@ def running(server: FakeImapServer) -> Iterator[FakeImapServer]:
     try:
         yield server
     finally:
+        server.release.set()
         server.shutdown()
         server.server_close()

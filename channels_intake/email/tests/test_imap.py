@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from channels_intake.email.imap import poll_mailbox
 from channels_intake.email.models import Mailbox
@@ -132,3 +139,54 @@ def test_an_oversize_message_is_fetched_as_headers_only(poll, settings):
     assert len(bytes(InboundEvent.objects.get().body)) < 1000
     assert any("BODY.PEEK[HEADER]" in command for command in server.commands)
     assert Ticket.objects.get().subject == "Pesanan 1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poller_process_killed_mid_batch_neither_skips_nor_duplicates(django_capture_on_commit_callbacks):
+    """A real worker process polls, is SIGKILLed while waiting for message 4, and the next poll goes on."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite" and str(settings_dict["NAME"]).startswith(("file:memorydb", ":memory:")):
+        pytest.skip("A second process needs PostgreSQL or a file database (set SQLITE_TEST_NAME).")
+    if connection.vendor == "postgresql":
+        database_url = (
+            f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}@{settings_dict['HOST']}:"
+            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+        )
+    else:
+        database_url = f"sqlite:///{settings_dict['NAME']}"
+    server = FakeImapServer({uid: _mail(uid) for uid in range(1, 9)})
+    server.stall_at_uid = 4
+    with running(server):
+        mailbox = _mailbox(server)
+        script = (
+            "import django; django.setup(); from channels_intake.email.models import Mailbox; "
+            "from channels_intake.email.imap import poll_mailbox; "
+            f"poll_mailbox(Mailbox.objects.get(pk={mailbox.pk}))"
+        )
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "supportdesk.settings_test",
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, stderr=subprocess.PIPE
+        )
+        try:
+            # The poller has stored UIDs 1-3 and is waiting for the server to send UID 4: kill it there.
+            if not server.stalled.wait(timeout=90):
+                worker.kill()
+                pytest.fail(f"The poller never asked for message 4: {worker.communicate()[1].decode()[-3000:]}")
+            assert worker.poll() is None
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        server.release.set()
+        mailbox.refresh_from_db()
+        assert mailbox.last_uid == 3 and InboundEvent.objects.count() == 3, server.commands
+        server.stall_at_uid = None
+        with django_capture_on_commit_callbacks(execute=True):
+            assert poll_mailbox(mailbox) == 5
+    assert sorted(InboundEvent.objects.values_list("headers__uid", flat=True)) == list(range(1, 9))
+    assert Message.objects.count() == 8

@@ -175,7 +175,9 @@ def test_a_poller_process_killed_mid_batch_neither_skips_nor_duplicates(django_c
             # The poller has stored UIDs 1-3 and is waiting for the server to send UID 4: kill it there.
             if not server.stalled.wait(timeout=90):
                 worker.kill()
-                pytest.fail(f"The poller never asked for message 4: {worker.communicate()[1].decode()[-3000:]}")
+                pytest.fail(
+                    f"The poller never asked for message 4: {worker.communicate()[1].decode()[-3000:]}"
+                )
             assert worker.poll() is None
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)

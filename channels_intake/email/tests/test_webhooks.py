@@ -305,3 +305,17 @@ def test_a_tracking_event_for_an_unknown_message_waits_then_is_ignored(
     process_email_event(event.pk)
     event.refresh_from_db()
     assert event.state == InboundEvent.State.IGNORED
+
+
+@pytest.mark.django_db
+def test_mail_the_esp_flagged_as_spam_gets_no_acknowledgement(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    raw = load("gmail_plain_id.eml").replace(
+        b"MIME-Version: 1.0\n", b"MIME-Version: 1.0\nX-Mailgun-Sflag: Yes\n", 1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_mailgun(client, mailgun_form(raw)).status_code == 200
+    message = Message.objects.get()
+    assert message.is_automatic and message.metadata["spam"] is True
+    assert mailoutbox == []

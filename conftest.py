@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if transactional:
             kwargs = dict(marker.kwargs) if marker else {}
             kwargs.update(transaction=True, serialized_rollback=True)
-            item.add_marker(pytest.mark.django_db(**kwargs))
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)  # closest wins
 
 
 @pytest.fixture
@@ -42,9 +42,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """Headless Debian Chromium driven by Playwright; browser tests skip when it is not installed."""
+    """Headless Debian Chromium driven by Playwright; browser tests skip when it is not installed.
+
+    Per test, not per session: while Playwright's event loop runs, Django hands out other connection
+    objects, which lack the test database's saved seed data, and later transactional tests then fail to
+    restore it.
+    """
     import os
 
     if not os.path.exists(CHROMIUM):

@@ -1,8 +1,7 @@
-"""Admin for raw inbound events: what providers sent, exactly as stored, for diagnosing a channel.
+"""Admin for raw inbound events: what providers sent, exactly as stored, why one was quarantined, and
+processing it again.
 
-Read-only: an accepted event is never changed or deleted (nothing accepted is ever lost). There is no
-"reprocess" action because no reprocessing entry point exists yet; unprocessed events are retried by the
-channel's periodic task.
+Read-only otherwise: an accepted event is never changed or deleted (nothing accepted is ever lost).
 """
 
 from __future__ import annotations
@@ -10,15 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from channels_intake.email import admin as email_admin  # noqa: F401  (registers the email channel's models)
 from channels_intake.models import InboundEvent
+from channels_intake.processing import reprocess
 
 BODY_SHOWN_CHARS = 200_000
 
@@ -42,7 +43,7 @@ def body_as_text(raw: bytes | memoryview | None) -> str:
 
 @admin.register(InboundEvent)
 class InboundEventAdmin(admin.ModelAdmin):
-    list_display = ["pk", "channel", "account", "source", "state", "attempts", "received_at", "processed_at"]
+    list_display = ["pk", "channel", "account", "source", "state", "attempts", "received_at", "short_error"]
     list_filter = ["state", "channel", "source"]
     search_fields = ["=id", "account", "error"]
     date_hierarchy = "received_at"
@@ -60,6 +61,8 @@ class InboundEventAdmin(admin.ModelAdmin):
         "body_text",
     )
 
+    actions = ["reprocess_events"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundEvent]:
         # Bodies can be megabytes: the list never loads them, the change page loads one.
         return super().get_queryset(request).defer("body")
@@ -72,6 +75,20 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("reason"))
+    def short_error(self, event: InboundEvent) -> str:
+        return event.error[:120]
+
+    @admin.action(description=_("Process the selected events again"))
+    def reprocess_events(self, request: HttpRequest, queryset: QuerySet[InboundEvent]) -> None:
+        count = reprocess(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d event queued again.", "%(count)d events queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("body"))
     def body_text(self, event: InboundEvent) -> str:

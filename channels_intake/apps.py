@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ChannelsIntakeConfig(AppConfig):
     name = "channels_intake"
     verbose_name = "Channels"
+
+    def ready(self) -> None:
+        # Anymail's inbound and tracking webhooks speak through signals: connect our receivers; register
+        # the email channel's system checks and its tasks (Celery only autodiscovers <app>.tasks).
+        from channels_intake.email import anymail_inbound, checks, tasks, tracking  # noqa: F401

@@ -45,8 +45,20 @@ class InboundEvent(models.Model):
         return f"{self.channel} event {self.pk} ({self.state})"
 
 
-# Message-channel accounts, templates and early delivery statuses live in their own topic modules.
+# Channel accounts, templates, early delivery statuses and the email channel's models live in their own
+# topic modules; importing them here registers them in this app.
 from channels_intake.accounts import MetaPage, WhatsAppNumber, WhatsAppTemplate, XAccount  # noqa: E402
+from channels_intake.email.models import EmailAddressStatus, Mailbox, SentEmail  # noqa: E402
 from channels_intake.statuses import PendingStatus  # noqa: E402
 
-__all__ = ["InboundEvent", "MetaPage", "PendingStatus", "WhatsAppNumber", "WhatsAppTemplate", "XAccount"]
+__all__ = [
+    "EmailAddressStatus",
+    "InboundEvent",
+    "Mailbox",
+    "MetaPage",
+    "PendingStatus",
+    "SentEmail",
+    "WhatsAppNumber",
+    "WhatsAppTemplate",
+    "XAccount",
+]

@@ -6,8 +6,11 @@ commit together, so a worker killed half-way leaves the event pending and nothin
 two workers never process the same event. ``sweep_pending_events`` (celery beat) processes events
 still pending a while after they arrived: the broker was down or the worker died.
 
-PROCESSORS maps a channel to the dotted path of ``process(event) -> Outcome``; every channel that
-stores InboundEvents registers here, and the sweeper covers them all.
+PROCESSORS maps a channel to the dotted path of ``process(event) -> Outcome``, run here inside the
+locked transaction. TASKS maps a channel whose processing claims and quarantines events itself (email:
+its parser never raises and quarantines what it cannot read) to its own Celery task. Every channel that
+stores InboundEvents registers in one of the two, and the sweeper and the admin's "process again" cover
+them all.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any
 
@@ -24,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from channels_intake.messaging import Outcome
 from channels_intake.models import InboundEvent
@@ -37,6 +41,9 @@ PROCESSORS: dict[str, str] = {
     Channel.INSTAGRAM: "channels_intake.instagram.adapter.process",
     Channel.MESSENGER: "channels_intake.messenger.adapter.process",
     Channel.X: "channels_intake.x.adapter.process",
+}
+TASKS: dict[str, str] = {
+    Channel.EMAIL: "channels_intake.email.tasks.process_email_event",
 }
 MAX_ATTEMPTS = 5
 SWEEP_BATCH = 200
@@ -131,23 +138,57 @@ def process_event(event_id: int) -> str | None:
     return run(event_id)
 
 
+def queue(event: InboundEvent) -> bool:
+    """Queue the event's processing after commit; False for a channel nobody processes."""
+    if event.channel in PROCESSORS:
+        enqueue_on_commit(process_event, event.pk)
+        return True
+    if event.channel in TASKS:
+        enqueue_on_commit(import_string(TASKS[event.channel]), event.pk)
+        return True
+    return False
+
+
+def reprocess(events: Iterable[InboundEvent]) -> int:
+    """Put quarantined or pending events back in the queue with a fresh attempt count (admin action)."""
+    count = 0
+    for event in events:
+        if event.state not in (InboundEvent.State.PENDING, InboundEvent.State.QUARANTINED):
+            continue
+        if event.channel not in PROCESSORS and event.channel not in TASKS:
+            continue
+        InboundEvent.objects.filter(pk=event.pk).update(
+            state=InboundEvent.State.PENDING, attempts=0, processed_at=None
+        )
+        event.state = InboundEvent.State.PENDING
+        queue(event)
+        count += 1
+    return count
+
+
 @shared_task(name="channels_intake.processing.sweep_pending_events")
 def sweep_pending_events(older_than_seconds: int | None = None) -> int:
-    """Process events still pending after the grace period; returns how many were handled."""
+    """Handle events still pending after the grace period (lost broker message, killed worker).
+
+    Channels in PROCESSORS are processed here, one at a time; channels with their own task get it queued.
+    Returns how many events were handled or queued.
+    """
     grace = settings.INBOUND_EVENT_SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - dt.timedelta(seconds=grace)
-    ids = list(
-        InboundEvent.objects.filter(
-            state=InboundEvent.State.PENDING, received_at__lte=cutoff, channel__in=list(PROCESSORS)
-        )
+    stale = (
+        InboundEvent.objects.filter(state=InboundEvent.State.PENDING, received_at__lte=cutoff)
+        .filter(channel__in=[*PROCESSORS, *TASKS])
         .order_by("received_at")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+        .only("pk", "channel", "state")[:SWEEP_BATCH]
     )
     handled = 0
-    for event_id in ids:
+    for event in stale:
+        if event.channel in TASKS:
+            handled += queue(event)
+            continue
         try:
-            if run(event_id) is not None:
+            if run(event.pk) is not None:
                 handled += 1
         except Exception:  # one bad event must not stop the sweep; it stays pending for the next one
-            log.warning("Inbound event %s stays pending after a failed try", event_id)
+            log.warning("Inbound event %s stays pending after a failed try", event.pk)
     return handled

@@ -204,6 +204,46 @@ ANYMAIL = {
     if value
 }
 
+# --- Email channel (channels_intake/email) --------------------------------------------------------
+# Bearer token for POST /intake/email/raw/ (a mail server piping raw MIME to us); empty: endpoint off.
+EMAIL_INTAKE_TOKEN = env_str("EMAIL_INTAKE_TOKEN")
+# Our own addresses besides DEFAULT_FROM_EMAIL/SUPPORT_REPLY_TO/team addresses: never made participants.
+EMAIL_OWN_ADDRESSES = env_list("EMAIL_OWN_ADDRESSES", [])
+# Size limits: one part over EMAIL_MAX_PART_BYTES, or parts past EMAIL_MAX_MESSAGE_BYTES in total, are
+# dropped with a note; a message over EMAIL_MAX_RAW_BYTES keeps only its headers.
+EMAIL_MAX_PART_BYTES = env_int("EMAIL_MAX_PART_BYTES", 10 * 1024 * 1024, minimum=1024)
+EMAIL_MAX_MESSAGE_BYTES = env_int("EMAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
+EMAIL_MAX_RAW_BYTES = env_int("EMAIL_MAX_RAW_BYTES", 40 * 1024 * 1024, minimum=64 * 1024)
+# Automatic mail (acknowledgements, out-of-hours replies) per recipient, per ticket, per window.
+EMAIL_AUTO_REPLY_WINDOW_MINUTES = env_int("EMAIL_AUTO_REPLY_WINDOW_MINUTES", 60, minimum=1)
+EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = env_int("EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT", 5, minimum=0)
+EMAIL_AUTO_REPLY_MAX_PER_TICKET = env_int("EMAIL_AUTO_REPLY_MAX_PER_TICKET", 2, minimum=0)
+# Opening hours for the out-of-hours reply until the SLA calendars take over: "mon-fri 08:00-17:00".
+SUPPORT_OPENING_HOURS = env_str("SUPPORT_OPENING_HOURS", "mon-fri 08:00-17:00")
+EMAIL_IMAP_POLL_SECONDS = env_int("EMAIL_IMAP_POLL_SECONDS", 60, minimum=10)
+EMAIL_IMAP_BATCH_SIZE = env_int("EMAIL_IMAP_BATCH_SIZE", 50, minimum=1, maximum=1000)
+EMAIL_IMAP_TIMEOUT_SECONDS = env_int("EMAIL_IMAP_TIMEOUT_SECONDS", 30, minimum=1)
+ANYMAIL.update(
+    {
+        key: value
+        for key, value in {
+            "MAILERSEND_INBOUND_SECRET": env_str("MAILERSEND_INBOUND_SECRET"),
+            "RESEND_INBOUND_SECRET": env_str("RESEND_INBOUND_SECRET"),
+            "POSTAL_WEBHOOK_KEY": env_str("POSTAL_WEBHOOK_KEY"),
+        }.items()
+        if value
+    }
+)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "email-poll-imap-mailboxes": {
+            "task": "channels_intake.email.tasks.poll_mailboxes",
+            "schedule": float(EMAIL_IMAP_POLL_SECONDS),
+        },
+    }
+)
+# --- end of email channel settings -----------------------------------------------------------------
+
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous API client gets 401 with "WWW-Authenticate: Token" rather than a bare 403.

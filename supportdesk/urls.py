@@ -17,7 +17,7 @@ urlpatterns = [
     path("api/", include("tickets.api.urls")),
     path("intake/", include("channels_intake.urls")),
     path("sla/", include("sla.urls")),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("channels_intake.email.anymail_urls")),
     path("escalation/", include("escalation.urls")),
     path("", include("escalation.urls_public")),
     path("", include("tickets.urls_public")),

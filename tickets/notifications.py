@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import make_msgid
-
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -25,30 +22,21 @@ def message_id_domain() -> str:
 
 
 def send_acknowledgement(ticket: Ticket) -> bool:
-    """Tell the customer we have their ticket: its number and the status link. False if not sent."""
+    """Tell the customer we have their ticket: its number, the status link and, out of hours, when the
+    team will answer. False if not sent (no address, or the email channel's automatic-mail cap)."""
+    from channels_intake.email.auto_replies import out_of_hours_notice, send_automatic
+
     if ticket.channel not in ACKNOWLEDGED_CHANNELS or not ticket.contact.email:
         return False
     with translation.override(ticket.contact.language or "id"):
-        context = {"ticket": ticket, "status_url": status_url(ticket)}
+        context = {
+            "ticket": ticket,
+            "status_url": status_url(ticket),
+            "out_of_hours": out_of_hours_notice(ticket),
+        }
         subject = _("[%(reference)s] We received your message: %(subject)s") % {
             "reference": ticket.reference,
             "subject": ticket.subject,
         }
         body = render_to_string("tickets/email/acknowledgement.txt", context)
-    first = ticket.messages.order_by("created_at").values_list("external_id", flat=True).first()
-    headers = {
-        "Message-ID": make_msgid(idstring=f"sd{ticket.pk}ack", domain=message_id_domain()),
-        **AUTOMATIC_HEADERS,
-    }
-    if first and first.startswith("<"):
-        headers["In-Reply-To"] = first
-        headers["References"] = first
-    EmailMultiAlternatives(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[ticket.contact.email],
-        reply_to=[settings.SUPPORT_REPLY_TO] if settings.SUPPORT_REPLY_TO else None,
-        headers=headers,
-    ).send()
-    return True
+    return send_automatic(ticket, kind="ack", subject=subject, body=body)

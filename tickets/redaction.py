@@ -22,7 +22,7 @@ _SECRET_KEYWORDS = (
 )
 _FILLER = r"(?:\s*\b(?:saya|aku|anda|kamu|my|your|is|adalah|yaitu|yakni|ialah|nya)\b|\s*[=:-])*\s*"
 _SECRET = re.compile(
-    rf"(?P<keyword>\b(?:{_SECRET_KEYWORDS})\b){_FILLER}(?P<secret>(?=\S*\d)[A-Za-z0-9@#$%^&*!?._-]{{4,64}})",
+    rf"(?P<keyword>\b(?:{_SECRET_KEYWORDS})\b){_FILLER}\s*(?P<secret>(?=\S*\d)[A-Za-z0-9@#$%^&*!?._-]{{4,64}})",
     re.IGNORECASE,
 )
 # Words that follow a keyword in ordinary sentences and are not secrets ("OTP tidak masuk").

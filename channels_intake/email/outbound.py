@@ -1,8 +1,12 @@
-"""Sending agent replies by email (Django's email backend: Anymail, SMTP or the console)."""
+"""Sending agent replies by email (Django's email backend: Anymail, SMTP or the console).
+
+Every reply carries our signed Message-ID (channels_intake.email.message_ids), so the customer's answer
+threads back to the ticket; In-Reply-To/References chain the conversation; the subject carries the
+ticket number; Reply-To routes back to us. A SentEmail row keeps our Message-ID and the provider's id so
+bounces and tracking webhooks find the message.
+"""
 
 from __future__ import annotations
-
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -10,10 +14,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from channels_intake.email.auto_replies import esp_message_id
+from channels_intake.email.message_ids import make_message_id
+from channels_intake.email.models import SentEmail
 from channels_intake.transport import TransportError
 from tickets.links import status_url
 from tickets.models import Direction, Message
-from tickets.notifications import message_id_domain
 
 
 def send(message: Message) -> str:
@@ -30,7 +36,8 @@ def send(message: Message) -> str:
         .order_by("created_at")
         .values_list("external_id", flat=True)  # type: ignore[arg-type]
     )
-    message_id = make_msgid(idstring=f"sd{ticket.pk}", domain=message_id_domain())
+    # The same id on every attempt: a retried send is the same email to the receiving server.
+    message_id = make_message_id(ticket.pk, f"m{message.pk}")
     headers = {"Message-ID": message_id}
     if earlier:
         headers["In-Reply-To"] = earlier[-1]
@@ -38,7 +45,9 @@ def send(message: Message) -> str:
     with translation.override(ticket.contact.language or "id"):
         context = {"ticket": ticket, "message": message, "status_url": status_url(ticket)}
         body = render_to_string("tickets/email/reply.txt", context)
-        subject = f"[{ticket.reference}] {ticket.subject}"
+        subject = ticket.subject
+        if ticket.reference not in subject:
+            subject = f"[{ticket.reference}] {subject}"
         if not subject.lower().startswith("re:") and earlier:
             subject = _("Re: %(subject)s") % {"subject": subject}
     email = EmailMultiAlternatives(
@@ -47,9 +56,12 @@ def send(message: Message) -> str:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
         cc=[c.email for c in ticket.participants.all() if c.email],
-        reply_to=[settings.SUPPORT_REPLY_TO] if settings.SUPPORT_REPLY_TO else None,
+        reply_to=[settings.SUPPORT_REPLY_TO or settings.DEFAULT_FROM_EMAIL],
         headers=headers,
     )
+    # Anymail sends these to the provider, which echoes them in tracking events.
+    email.metadata = {"sd_message": str(message.pk), "sd_ticket": str(ticket.pk)}  # type: ignore[attr-defined]
+    email.tags = ["supportdesk-reply"]  # type: ignore[attr-defined]
     for attachment in message.attachments.all():
         with attachment.file.open("rb") as handle:
             email.attach(attachment.filename, handle.read(), attachment.content_type)
@@ -60,4 +72,14 @@ def send(message: Message) -> str:
     except Exception as error:  # Anymail's API errors carry the provider's reason
         permanent = error.__class__.__name__ in {"AnymailRecipientsRefused", "AnymailInvalidAddress"}
         raise TransportError(str(error), permanent=permanent) from error
+    SentEmail.objects.update_or_create(
+        rfc_message_id=message_id,
+        defaults={
+            "ticket": ticket,
+            "message": message,
+            "kind": SentEmail.Kind.REPLY,
+            "recipient": recipient.lower(),
+            "esp_message_id": esp_message_id(email),
+        },
+    )
     return message_id

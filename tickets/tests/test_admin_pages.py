@@ -68,7 +68,20 @@ def one_of_each(personas, receipt_png):
     _channel_accounts(personas)
     _sla_records(personas, ticket)
     _escalation_records(personas, ticket)
+    _email_records(ticket)
     return ticket
+
+
+def _email_records(ticket) -> None:
+    from channels_intake.email.models import EmailAddressStatus, Mailbox, SentEmail
+
+    Mailbox.objects.create(
+        name="CS inbox", host="imap.example.test", username="cs@example.test", password="app-pass"
+    )
+    SentEmail.objects.create(
+        ticket=ticket, kind="ack", recipient="budi@example.test", rfc_message_id="<sd.1.ack@example.test>"
+    )
+    EmailAddressStatus.objects.create(address="bounced@example.test", bounce_count=1)
 
 
 def _escalation_records(personas, ticket) -> None:

@@ -1,0 +1,190 @@
+"""Automatic mail we send (acknowledgements, out-of-hours replies) and the cap that stops mail loops.
+
+Two auto-responders answering each other forever is the classic helpdesk failure. Every automatic mail
+goes through ``send_automatic``, which holds a row lock on the recipient's EmailAddressStatus while it
+counts what was sent: at most EMAIL_AUTO_REPLY_MAX_PER_TICKET per ticket and
+EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT per address in any EMAIL_AUTO_REPLY_WINDOW_MINUTES, and nothing to an
+address that bounced or complained. Mail marked automatic never gets an automatic answer (receive_message
+skips the acknowledgement; the out-of-hours reply checks the message).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from channels_intake.email.message_ids import make_message_id
+from channels_intake.email.models import EmailAddressStatus, SentEmail
+from tickets.models import Direction, Ticket
+from tickets.notifications import AUTOMATIC_HEADERS
+
+log = logging.getLogger(__name__)
+OUT_OF_HOURS_REPEAT = dt.timedelta(hours=12)
+_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_RULE = re.compile(r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?)\s+(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$")
+
+OpeningHours = dict[int, list[tuple[dt.time, dt.time]]]
+
+
+def parse_opening_hours(value: str) -> OpeningHours:
+    """'mon-fri 08:00-17:00, sat 09:00-13:00' -> {weekday: [(start, end)]}; raises ValueError."""
+    hours: OpeningHours = {}
+    for rule in filter(None, (part.strip().lower() for part in value.split(","))):
+        match = _RULE.match(rule)
+        if match is None:
+            raise ValueError(f"{rule!r} is not like 'mon-fri 08:00-17:00'.")
+        first, _sep, last = match["days"].partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            raise ValueError(f"{match['days']!r}: days are mon, tue, wed, thu, fri, sat, sun.")
+        start = dt.time.fromisoformat(match["start"].zfill(5))
+        end = dt.time.fromisoformat(match["end"].zfill(5))
+        if end <= start:
+            raise ValueError(f"{rule!r}: the closing time must be after the opening time.")
+        begin, stop = _DAYS.index(first), _DAYS.index(last or first)
+        days = range(begin, stop + 1) if begin <= stop else [*range(begin, 7), *range(0, stop + 1)]
+        for day in days:
+            hours.setdefault(day, []).append((start, end))
+    return hours
+
+
+def next_opening(now: dt.datetime, hours: OpeningHours) -> dt.datetime | None:
+    """None while open (or when no hours are set); else when the team is next at work."""
+    if not hours:
+        return None
+    local = timezone.localtime(now)
+    for offset in range(8):
+        day = local.date() + dt.timedelta(days=offset)
+        for start, end in sorted(hours.get(day.weekday(), [])):
+            opens = timezone.make_aware(dt.datetime.combine(day, start), local.tzinfo)
+            closes = timezone.make_aware(dt.datetime.combine(day, end), local.tzinfo)
+            if opens <= local < closes:
+                return None
+            if local < opens:
+                return opens
+    return None
+
+
+def out_of_hours_notice(ticket: Ticket, *, now: dt.datetime | None = None) -> str | None:
+    """The sentence telling this ticket's customer when we will answer, or None while the team is open.
+
+    The one place that knows about opening hours: swap its body for the SLA calendar's next_open once
+    teams have calendars. Call inside translation.override(customer's language).
+    """
+    try:
+        hours = parse_opening_hours(settings.SUPPORT_OPENING_HOURS)
+    except ValueError:
+        return None  # reported by the system check channels_intake.E101
+    opens = next_opening(now or timezone.now(), hours)
+    if opens is None:
+        return None
+    when = formats.date_format(timezone.localtime(opens), "l, j F Y H:i")
+    if settings.OUT_OF_HOURS_TEXT:
+        return settings.OUT_OF_HOURS_TEXT.replace("{next_open}", when)
+    return _("Our team is not at work right now. We will answer from %(when)s (%(zone)s).") % {
+        "when": when,
+        "zone": settings.TIME_ZONE,
+    }
+
+
+def may_auto_reply(ticket: Ticket, recipient: str) -> bool:
+    """Precondition: the caller holds the recipient's EmailAddressStatus row lock (send_automatic does)."""
+    since = timezone.now() - dt.timedelta(minutes=settings.EMAIL_AUTO_REPLY_WINDOW_MINUTES)
+    recent = SentEmail.objects.filter(recipient=recipient, sent_at__gte=since).exclude(
+        kind=SentEmail.Kind.REPLY
+    )
+    if recent.count() >= settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT:
+        return False
+    return recent.filter(ticket=ticket).count() < settings.EMAIL_AUTO_REPLY_MAX_PER_TICKET
+
+
+def send_automatic(ticket: Ticket, *, kind: str, subject: str, body: str) -> bool:
+    """Send automatic mail about ``ticket`` to its customer, within the loop cap. False if not sent."""
+    recipient = ticket.contact.email.lower()
+    if not recipient:
+        return False
+    references = _inbound_ids(ticket)
+    message_id = make_message_id(ticket.pk)
+    headers = {"Message-ID": message_id, **AUTOMATIC_HEADERS, "X-Loop": _our_address()}
+    if references:
+        headers["In-Reply-To"] = references[-1]
+        headers["References"] = " ".join(references[-10:])
+    with transaction.atomic():
+        status, _created = EmailAddressStatus.objects.get_or_create(address=recipient)
+        status = EmailAddressStatus.objects.select_for_update().get(pk=status.pk)
+        if status.suppressed:
+            log.info("No %s to %s: the address bounced or complained.", kind, recipient)
+            return False
+        if not may_auto_reply(ticket, recipient):
+            log.warning("No %s to %s for ticket %s: automatic mail cap reached.", kind, recipient, ticket.pk)
+            return False
+        reply_to = settings.SUPPORT_REPLY_TO or settings.DEFAULT_FROM_EMAIL
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient],
+            reply_to=[reply_to],
+            headers=headers,
+        )
+        email.send()
+        esp_id = esp_message_id(email)
+        SentEmail.objects.create(
+            ticket=ticket, kind=kind, recipient=recipient, rfc_message_id=message_id, esp_message_id=esp_id
+        )
+    return True
+
+
+def send_out_of_hours_reply(ticket: Ticket) -> bool:
+    """A customer wrote again while the team is away: say when we answer (once per 12 hours per ticket)."""
+    last = ticket.messages.filter(direction=Direction.INBOUND).order_by("-created_at").first()
+    if last is None or last.is_automatic:
+        return False
+    recent = SentEmail.objects.filter(
+        ticket=ticket, kind__in=[SentEmail.Kind.OUT_OF_HOURS, SentEmail.Kind.ACKNOWLEDGEMENT]
+    ).filter(sent_at__gte=timezone.now() - OUT_OF_HOURS_REPEAT)
+    if recent.exists():
+        return False
+    with translation.override(ticket.contact.language or "id"):
+        notice = out_of_hours_notice(ticket)
+        if notice is None:
+            return False
+        subject = f"[{ticket.reference}] {_strip_tag(ticket.subject, ticket.reference)}"
+        body = "\n\n".join(
+            [notice, _("Your message is on ticket %(reference)s.") % {"reference": ticket.reference}]
+        )
+    return send_automatic(ticket, kind=SentEmail.Kind.OUT_OF_HOURS, subject=subject, body=body)
+
+
+def _strip_tag(subject: str, reference: str) -> str:
+    return subject.replace(f"[{reference}]", "").strip()
+
+
+def _inbound_ids(ticket: Ticket) -> list[str]:
+    return [
+        value
+        for value in ticket.messages.filter(direction=Direction.INBOUND, external_id__startswith="<")
+        .order_by("created_at")
+        .values_list("external_id", flat=True)
+        if value
+    ]
+
+
+def _our_address() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
+
+
+def esp_message_id(email: EmailMultiAlternatives) -> str:
+    """The provider's id for what was just sent (Anymail backends set anymail_status), without the
+    angle brackets some providers add: their tracking events send it bare."""
+    status = getattr(email, "anymail_status", None)
+    value = getattr(status, "message_id", None) if status is not None else None
+    if isinstance(value, set | frozenset) and len(value) == 1:
+        value = next(iter(value))
+    return str(value).strip().strip("<>")[:255] if isinstance(value, str | int) else ""

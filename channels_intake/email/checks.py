@@ -1,0 +1,51 @@
+"""System checks for the email channel: settings that would silently break it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from channels_intake.email.auto_replies import parse_opening_hours
+
+
+@register()
+def check_email_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    try:
+        parse_opening_hours(settings.SUPPORT_OPENING_HOURS)
+    except ValueError as error:
+        problems.append(
+            Error(
+                f"SUPPORT_OPENING_HOURS cannot be read: {error}",
+                hint="Write it like 'mon-fri 08:00-17:00, sat 09:00-13:00', or leave it empty (always open).",
+                id="channels_intake.E101",
+            )
+        )
+    if settings.EMAIL_MAX_PART_BYTES > settings.EMAIL_MAX_MESSAGE_BYTES:
+        problems.append(
+            Warning(
+                "EMAIL_MAX_PART_BYTES is larger than EMAIL_MAX_MESSAGE_BYTES, so the part limit never applies.",
+                hint="Set EMAIL_MAX_PART_BYTES at or below EMAIL_MAX_MESSAGE_BYTES.",
+                id="channels_intake.W102",
+            )
+        )
+    if settings.EMAIL_INTAKE_TOKEN and len(settings.EMAIL_INTAKE_TOKEN) < 24:
+        problems.append(
+            Warning(
+                "EMAIL_INTAKE_TOKEN is short enough to be guessed.",
+                hint="Use at least 24 random characters: python -c 'import secrets; print(secrets.token_urlsafe(32))'.",
+                id="channels_intake.W103",
+            )
+        )
+    if not settings.DEBUG and not settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        problems.append(
+            Warning(
+                "ANYMAIL_WEBHOOK_SECRET is not set: anyone can post to the ESP webhooks under /anymail/.",
+                hint="Set ANYMAIL_WEBHOOK_SECRET to 'user:long-random-password' and put those credentials "
+                "in the webhook URLs you give your email provider.",
+                id="channels_intake.W104",
+            )
+        )
+    return problems

@@ -1,0 +1,112 @@
+"""What the email channel remembers besides tickets: mailboxes it polls, mail it sent, addresses that bounce.
+
+Imported by channels_intake.models so that Django registers these models in the channels_intake app.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox polled for customer mail (a Gmail or company mailbox).
+
+    ``uidvalidity`` and ``last_uid`` are the watermark: every message with a UID above ``last_uid`` in
+    the same UIDVALIDITY is new. Both move in the same transaction that stores the fetched message.
+    """
+
+    class Security(models.TextChoices):
+        SSL = "ssl", _("SSL/TLS (port 993)")
+        STARTTLS = "starttls", _("STARTTLS (port 143)")
+        NONE = "none", _("None (testing only)")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(_("security"), max_length=10, choices=Security.choices, default=Security.SSL)
+    username = models.CharField(_("user"), max_length=255)
+    password = models.CharField(
+        _("password or app password"),
+        max_length=255,
+        help_text=_("For Gmail, an app password (Google account → Security → App passwords)."),
+    )
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    active = models.BooleanField(_("active"), default=True)
+    uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(default=0, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("IMAP mailbox")
+        verbose_name_plural = _("IMAP mailboxes")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username}@{self.host})"
+
+
+class SentEmail(models.Model):
+    """One email we sent: agent replies and automatic mail (acknowledgements, out-of-hours replies).
+
+    Lets a bounce or an ESP's tracking event find the message it is about, and caps automatic mail.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Agent reply")
+        ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
+        OUT_OF_HOURS = "ooh", _("Out-of-hours reply")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    recipient = models.CharField(max_length=320)
+    rfc_message_id = models.CharField(max_length=255, unique=True, help_text=_("Our Message-ID header."))
+    esp_message_id = models.CharField(max_length=255, blank=True, help_text=_("The provider's id."))
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [
+            models.Index(fields=["recipient", "sent_at"], name="sentemail_recipient_sent"),
+            models.Index(fields=["esp_message_id"], name="sentemail_esp_id"),
+        ]
+        verbose_name = _("sent email")
+        verbose_name_plural = _("sent emails")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"
+
+    @property
+    def automatic(self) -> bool:
+        return self.kind != self.Kind.REPLY
+
+
+class EmailAddressStatus(models.Model):
+    """What we learnt about a customer address: it bounced, or its owner marked our mail as spam.
+
+    Its row is also the lock that serialises automatic mail to one address (see automatic.may_auto_reply).
+    """
+
+    address = models.CharField(max_length=320, unique=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_reason = models.TextField(blank=True)
+    bounce_count = models.PositiveIntegerField(default=0)
+    complained_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name = _("email address status")
+        verbose_name_plural = _("email address statuses")
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def suppressed(self) -> bool:
+        """No automatic mail to an address that hard-bounced or complained."""
+        return self.bounced_at is not None or self.complained_at is not None

@@ -1,0 +1,221 @@
+"""Machine mail: bounces mark what bounced, auto-replies get no answer, loops stop, out-of-hours notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from channels_intake.email import adapter
+from channels_intake.email.auto_replies import next_opening, parse_opening_hours
+from channels_intake.email.models import EmailAddressStatus, SentEmail
+from channels_intake.models import InboundEvent
+from tests.factories import customer_ticket
+from tickets import actions
+from tickets.models import DeliveryStatus, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+JAKARTA = ZoneInfo("Asia/Jakarta")
+SATURDAY_NIGHT = dt.datetime(2024, 3, 30, 22, 0, tzinfo=JAKARTA)
+MONDAY_MORNING = dt.datetime(2024, 4, 1, 10, 0, tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def sent_reply(personas, django_capture_on_commit_callbacks):
+    ticket = customer_ticket(sender="budi@example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = actions.reply(ticket, by=personas.agent, text="Baik, kami cek dulu ya.")
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.SENT
+    return message
+
+
+@pytest.mark.parametrize(
+    "name", ["dsn_bounce_postfix.eml", "dsn_bounce_gmail.eml", "bounce_qmail_unstructured.eml"]
+)
+def test_a_bounce_marks_the_reply_failed_and_the_address_and_opens_no_ticket(name, sent_reply, ingest):
+    tickets_before = Ticket.objects.count()
+    event = ingest(name, OUR_MESSAGE_ID=sent_reply.external_id, RECIPIENT="budi@example.test")
+    assert event.state == InboundEvent.State.IGNORED
+    assert Ticket.objects.count() == tickets_before
+    sent_reply.refresh_from_db()
+    assert sent_reply.delivery_status == DeliveryStatus.FAILED
+    assert "5.1.1" in sent_reply.delivery_error or "no mailbox" in sent_reply.delivery_error.lower()
+    assert sent_reply.ticket.events.filter(kind=TicketEvent.Kind.DELIVERY).exists()
+    status = EmailAddressStatus.objects.get(address="budi@example.test")
+    assert status.bounced_at is not None and status.bounce_count == 1
+
+
+def test_a_delay_report_changes_nothing(sent_reply, ingest):
+    event = ingest("dsn_delayed.eml", OUR_MESSAGE_ID=sent_reply.external_id, RECIPIENT="budi@example.test")
+    assert event.state == InboundEvent.State.IGNORED and "temporary" in event.error
+    sent_reply.refresh_from_db()
+    assert sent_reply.delivery_status == DeliveryStatus.SENT
+    assert not EmailAddressStatus.objects.filter(bounced_at__isnull=False).exists()
+
+
+def test_a_bounce_quoting_a_forged_message_id_marks_nothing(sent_reply, ingest):
+    forged = sent_reply.external_id.replace(sent_reply.external_id[-40:-30], "0000000000")
+    ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID=forged, RECIPIENT="other@example.test")
+    sent_reply.refresh_from_db()
+    assert sent_reply.delivery_status == DeliveryStatus.SENT
+
+
+def test_a_human_message_gets_an_acknowledgement_with_number_and_status_link(ingest, mailoutbox):
+    event = ingest("gmail_plain_id.eml")
+    ticket = Ticket.objects.get(pk=event.ticket_ids[0])
+    assert len(mailoutbox) == 1
+    ack = mailoutbox[0]
+    assert ack.to == ["budi.santoso@gmail.example"]
+    assert ticket.reference in ack.subject and ticket.reference in ack.body
+    assert "/status/" in ack.body
+    assert ack.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert ack.extra_headers["X-Auto-Response-Suppress"] == "All"
+    assert ack.extra_headers["In-Reply-To"] == "<CAJx8Zq1YbP9fk2v3N0uQ+Zr2cG=Hs8mWq7Lz@mail.gmail.example>"
+    assert ack.reply_to == ["SupportDesk <support@supportdesk.localhost>"]
+    assert SentEmail.objects.get().kind == SentEmail.Kind.ACKNOWLEDGEMENT
+
+
+def test_the_acknowledgement_speaks_the_customer_s_language(ingest, mailoutbox, settings):
+    # Day names come from Django's own translations, so they show the language without our catalogue.
+    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+    with time_machine.travel(SATURDAY_NIGHT):
+        ingest("english_customer.eml")
+        ingest("gmail_plain_id.eml")
+    assert "Monday, 1 April 2024 08:00" in mailoutbox[0].body
+    assert "Senin, 1 April 2024 08:00" in mailoutbox[1].body
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "autoreply_auto_submitted_id.eml",
+        "autoreply_x_autoreply.eml",
+        "autoreply_outlook_precedence.eml",
+        "autoreply_x_loop.eml",
+        "newsletter_precedence_bulk.eml",
+        "newsletter_spam_flagged.eml",
+        "noreply_marketplace_notification.eml",
+    ],
+)
+def test_automatic_mail_never_gets_an_automatic_answer(name, ingest, mailoutbox, settings):
+    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+    with time_machine.travel(SATURDAY_NIGHT):
+        ingest(name)
+        ingest(name.replace(".eml", ".eml"))  # the same again (a re-delivery)
+    assert mailoutbox == []
+
+
+def test_out_of_hours_the_acknowledgement_says_when_the_team_answers(ingest, mailoutbox, settings):
+    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+    with time_machine.travel(SATURDAY_NIGHT):
+        ingest("gmail_plain_id.eml")
+    assert "Senin, 1 April 2024 08:00" in mailoutbox[0].body
+
+
+def test_the_out_of_hours_text_setting_replaces_the_sentence(ingest, mailoutbox, settings):
+    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+    settings.OUT_OF_HOURS_TEXT = "Tim kami libur. Kami balas mulai {next_open}."
+    with time_machine.travel(SATURDAY_NIGHT):
+        ingest("english_customer.eml")
+    assert "Tim kami libur. Kami balas mulai Monday, 1 April 2024 08:00." in mailoutbox[0].body
+
+
+def test_within_opening_hours_there_is_no_out_of_hours_notice(ingest, mailoutbox, settings):
+    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+    with time_machine.travel(MONDAY_MORNING):
+        ingest("gmail_plain_id.eml")
+        ingest("reply_references_stored_customer_id.eml")
+    assert len(mailoutbox) == 1 and "08:00" not in mailoutbox[0].body
+
+
+def test_a_follow_up_out_of_hours_gets_one_notice_per_ticket_per_night(ingest, mailoutbox, settings):
+    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+    with time_machine.travel(dt.datetime(2024, 3, 29, 12, 0, tzinfo=JAKARTA)):
+        ingest("gmail_plain_id.eml")  # Friday noon: acknowledgement only
+    with time_machine.travel(SATURDAY_NIGHT):
+        ingest("reply_references_stored_customer_id.eml")
+        raw = (
+            b"From: Budi Santoso <budi.santoso@gmail.example>\nTo: cs@tokoku.example\n"
+            b"Message-ID: <third@mail.gmail.example>\n"
+            b"In-Reply-To: <CAJx8Zq1YbP9fk2v3N0uQ+Zr2cG=Hs8mWq7Lz@mail.gmail.example>\nSubject: Re: x\n\nHalo?\n"
+        )
+        ingest(raw)
+    assert [m.extra_headers.get("Auto-Submitted") for m in mailoutbox] == ["auto-replied", "auto-replied"]
+    assert "Senin, 1 April 2024 08:00" in mailoutbox[1].body
+    assert SentEmail.objects.filter(kind=SentEmail.Kind.OUT_OF_HOURS).count() == 1
+
+
+def test_a_loop_with_an_always_auto_replying_address_stays_bounded(ingest, mailoutbox, settings):
+    """A robot that answers every mail with a fresh, unmarked message (the worst case: no
+    Auto-Submitted, no threading headers) gets at most the per-recipient cap, then silence."""
+    settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = 3
+    rounds = 0
+    ingest(
+        b"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <r0@loop.example>\nSubject: hi\n\nhi\n"
+    )
+    while rounds < 50:
+        answered = len(mailoutbox)
+        if answered <= rounds:
+            break
+        rounds += 1
+        # The robot answers our latest mail with a brand-new message.
+        ingest(
+            f"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <r{rounds}@loop.example>\n"
+            f"Subject: Terima kasih atas email anda {rounds}\n\nPesan otomatis {rounds}\n".encode()
+        )
+    assert rounds == 3
+    assert len(mailoutbox) == 3
+    assert Ticket.objects.count() == 4  # the robot's mail is kept, just not answered
+
+
+def test_a_loop_on_one_ticket_stops_at_the_per_ticket_cap(ingest, mailoutbox, settings):
+    settings.SUPPORT_OPENING_HOURS = "mon-sun 08:00-09:00"
+    with time_machine.travel(SATURDAY_NIGHT):
+        ingest(b"From: robot@loop.example\nMessage-ID: <t0@loop.example>\nSubject: hi\n\nhi\n")
+        for number in range(1, 20):
+            # A robot that keeps threading, but changes nothing else: each is a follow-up out of hours.
+            ingest(
+                f"From: robot@loop.example\nMessage-ID: <t{number}@loop.example>\nIn-Reply-To: <t0@loop.example>\n"
+                f"Subject: Re: hi\n\nauto {number}\n".encode()
+            )
+    assert len(mailoutbox) == 1  # the acknowledgement (with the out-of-hours notice), then silence
+    assert Ticket.objects.count() == 1
+
+
+def test_no_automatic_mail_goes_to_an_address_that_bounced(sent_reply, ingest, mailoutbox):
+    ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID=sent_reply.external_id, RECIPIENT="budi@example.test")
+    mailoutbox.clear()
+    ingest(b"From: budi@example.test\nMessage-ID: <new-one@example.test>\nSubject: baru\n\nhalo\n")
+    assert mailoutbox == []
+
+
+def test_opening_hours_are_parsed_and_the_next_opening_found():
+    hours = parse_opening_hours("mon-fri 08:00-17:00, sat 09:00-13:00")
+    assert next_opening(dt.datetime(2024, 3, 30, 10, 0, tzinfo=JAKARTA), hours) is None  # Saturday 10:00
+    assert next_opening(dt.datetime(2024, 3, 30, 14, 0, tzinfo=JAKARTA), hours) == MONDAY_MORNING.replace(
+        hour=8
+    )
+    assert next_opening(dt.datetime(2024, 3, 29, 7, 0, tzinfo=JAKARTA), hours) == dt.datetime(
+        2024, 3, 29, 8, 0, tzinfo=JAKARTA
+    )
+    with pytest.raises(ValueError, match="not like"):
+        parse_opening_hours("weekdays 8-5")
+
+
+def test_automatic_detection_reads_the_headers_real_responders_use():
+    def reason(headers: str) -> str:
+        raw = f"From: someone@example.test\nMessage-ID: <a@b>\n{headers}\n\nx\n".encode()
+        parsed = adapter.parse(raw)
+        assert isinstance(parsed, adapter.ParsedEmail)
+        return str(parsed.message.metadata.get("automatic", ""))
+
+    assert reason("Auto-Submitted: no") == ""
+    assert reason("Auto-Submitted: auto-generated").startswith("auto-submitted")
+    assert reason("Precedence: list") == "precedence: list"
+    assert reason("Precedence: first-class") == ""
+    assert reason("Return-Path: <>") == "empty return-path"
+    assert reason("List-Id: <promo.list.example>") == "mailing list"
+    assert reason("X-Spam-Flag: YES") == "spam"

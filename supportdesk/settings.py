@@ -191,6 +191,13 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SupportDesk <support@supportdesk.localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 SUPPORT_REPLY_TO = env_str("SUPPORT_REPLY_TO", "")
+# For EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (Anymail backends use their API keys).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 ANYMAIL = {
     key: value
     for key, value in {
@@ -281,6 +288,10 @@ CONTACT_FORM_MAX_FILES = env_int("CONTACT_FORM_MAX_FILES", 5, minimum=0, maximum
 CONTACT_FORM_MAX_FILE_BYTES = env_int("CONTACT_FORM_MAX_FILE_BYTES", 4_718_592, minimum=1)
 CONTACT_FORM_RATE = env_str("CONTACT_FORM_RATE", "10/h")
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Behind a reverse proxy every customer has the proxy's address: name the header with the client's
+# address (e.g. HTTP_X_REAL_IP) so the per-IP limit counts customers, not the proxy.
+if env_str("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY")
 # Signed status links stay valid this many days after the ticket's last activity.
 STATUS_LINK_MAX_AGE_DAYS = env_int("STATUS_LINK_MAX_AGE_DAYS", 180, minimum=1)
 DEFAULT_PHONE_REGION = env_choice("DEFAULT_PHONE_REGION", "ID", ["ID", "MY", "SG", "PH", "TH", "VN"])

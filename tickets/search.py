@@ -2,7 +2,7 @@
 
 On PostgreSQL the words go through real full-text search ('simple' configuration, so Indonesian and
 English are treated alike) over subject + Ticket.search_text, served by the GIN index of migration
-0004_desk_search_indexes; order numbers match exactly or by prefix through the UPPER(order_ref) index.
+0004_desk_search_indexes; order numbers match by any part through the trigram index of migration 0005.
 On SQLite the same questions are answered with icontains, which is enough for a single-office install.
 """
 
@@ -48,7 +48,10 @@ def search(tickets: Rows, text: str) -> Rows:
         return tickets
     postgres = connections[tickets.db].vendor == "postgresql"
     condition = Q(pk__in=_word_matches(text, postgres=postgres)) | Q(contact_id__in=_contact_matches(text))
-    condition |= Q(order_ref__istartswith=text) if postgres else Q(order_ref__icontains=text)
+    # Any part of an order number (customers quote its tail). On PostgreSQL the trigram index of migration
+    # 0005 serves this from three characters on; shorter texts match order numbers by their start only.
+    short = postgres and len(text) < 3
+    condition |= Q(order_ref__istartswith=text) if short else Q(order_ref__icontains=text)
     number = ticket_number(text)
     if number is not None:
         condition |= Q(pk=number)

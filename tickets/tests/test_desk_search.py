@@ -130,3 +130,16 @@ def test_order_prefix_search_uses_its_index_on_postgresql(tickets):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan = on")
     assert "ticket_order_ref_prefix" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_order_number_tail_search_uses_the_trigram_index_on_postgresql(tickets):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = (
+            Ticket.objects.filter(order_ref__icontains="3612345678").values("pk").query.sql_with_params()
+        )
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    assert "ticket_order_ref_trgm" in plan

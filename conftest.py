@@ -25,6 +25,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)  # closest wins
 
 
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Code run outside a request (actions, tasks) speaks English in tests, so assertions can read the
+    English source texts. Requests still choose their language as in production (Indonesian by default),
+    and mail to customers follows the contact's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, asking for English like the rest of the suite (see above)."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 @pytest.fixture
 def personas(db) -> Personas:
     return make_personas()

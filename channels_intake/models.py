@@ -43,3 +43,9 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} event {self.pk} ({self.state})"
+
+
+# Models of the channel folders live with their channel; importing them registers them with this app.
+from channels_intake.chat.models import AgentConnection, ChatSession, ChatWidget  # noqa: E402
+
+__all__ = ["AgentConnection", "ChatSession", "ChatWidget", "InboundEvent"]

@@ -19,6 +19,7 @@ SENDERS: dict[str, str] = {
     Channel.EMAIL: "channels_intake.email.outbound",
     Channel.WEB: "channels_intake.email.outbound",
     Channel.PHONE: "channels_intake.email.outbound",
+    Channel.CHAT: "channels_intake.chat.outbound",
 }
 
 

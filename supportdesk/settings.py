@@ -233,6 +233,15 @@ DEFAULT_PHONE_REGION = env_choice("DEFAULT_PHONE_REGION", "ID", ["ID", "MY", "SG
 # Reply text shown out of hours until a team has an SLA calendar.
 OUT_OF_HOURS_TEXT = env_str("OUT_OF_HOURS_TEXT", "")
 
+# --- Live chat (channels_intake/chat) -------------------------------------------------------------
+# Visitor tokens and file links stay valid this long after the chat started.
+CHAT_TOKEN_MAX_AGE_DAYS = env_int("CHAT_TOKEN_MAX_AGE_DAYS", 30, minimum=1)
+# A chat whose visitor has been gone this long ends (and stops counting against the agent's limit).
+CHAT_ABANDONED_MINUTES = env_int("CHAT_ABANDONED_MINUTES", 30, minimum=1)
+# New chats and out-of-hours messages per visitor IP address.
+CHAT_START_RATE = env_str("CHAT_START_RATE", "20/h")
+CELERY_BEAT_SCHEDULE["sweep-chats"] = {"task": "channels_intake.chat.tasks.sweep_chats", "schedule": 15.0}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("tickets.api.urls")),
     path("intake/", include("channels_intake.urls")),
+    path("chat/", include("channels_intake.chat.urls")),
     path("anymail/", include("anymail.urls")),
     path("", include("tickets.urls_public")),
 ]

@@ -261,7 +261,7 @@ def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | No
             candidate.contact_id == contact.pk or candidate.participants.filter(pk=contact.pk).exists()
         ):
             ticket = candidate
-    if ticket is None and inbound.channel in STREAM_CHANNELS:
+    if ticket is None and inbound.channel in STREAM_CHANNELS and not inbound.new_conversation:
         ticket = (
             Ticket.objects.filter(contact=contact, channel=inbound.channel, merged_into__isnull=True)
             .filter(

@@ -22,6 +22,8 @@ from tickets.models import AgentProfile, Message, Ticket
 
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
+# A person types a few messages a minute; a script flooding one chat is slowed down.
+MESSAGES_PER_WINDOW, WINDOW_SECONDS = 20, 10.0
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
@@ -31,6 +33,17 @@ def header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
+class JsonConsumer(AsyncJsonWebsocketConsumer):
+    """Frames that are not JSON are answered with an error instead of closing the socket."""
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None
+
+
 def whole_number(value: object) -> int:
     try:
         return max(0, int(str(value)))
@@ -38,7 +51,7 @@ def whole_number(value: object) -> int:
         return 0
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class VisitorConsumer(JsonConsumer):
     """A chat widget on a merchant's page. Authenticated by the signed visitor token, not by cookie."""
 
     session: ChatSession | None = None
@@ -47,6 +60,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.joined: set[str] = set()
+        self.recent: list[float] = []
         key = self.scope["url_route"]["kwargs"]["key"]
         self.widget = await database_sync_to_async(
             lambda: ChatWidget.objects.filter(public_key=key, active=True).first()
@@ -69,6 +83,17 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             return
         if self.session is None:
             await self.hello(content)
+            return
+        if content.get("type") in ("message", "leave_message") and self.flooding():
+            message = _("You are sending messages too fast. Please wait a moment.")
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "slow_down",
+                    "message": message,
+                    "client_id": content.get("client_id"),
+                }
+            )
             return
         try:
             outcome = await database_sync_to_async(self.handle)(content)
@@ -106,6 +131,12 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         self.cursor = whole_number(content.get("after"))
         await self.join(session.group)
         await self.refresh(welcome=True)
+
+    def flooding(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        self.recent = [moment for moment in self.recent if now - moment < WINDOW_SECONDS]
+        self.recent.append(now)
+        return len(self.recent) > MESSAGES_PER_WINDOW
 
     def handle(self, content: dict[str, Any]) -> visitor.Outcome:
         assert self.session is not None
@@ -194,7 +225,7 @@ def mark_read_by_agent(ticket_id: int, upto: int) -> list[tuple[str, int]]:
     return [(session.group, upto) for session in sessions]
 
 
-class AgentConsumer(AsyncJsonWebsocketConsumer):
+class AgentConsumer(JsonConsumer):
     """An agent's workspace page (static/desk/live.js). Session cookie; agents only.
 
     Frames from the page: watch {ticket}, inbox {scopes: ["all", "team:<id>", "mine"]}, replying {on},

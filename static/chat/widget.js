@@ -15,7 +15,7 @@
   var storeKey = "supportdesk-chat:" + key;
   var saved = load();
   var cfg = null, T = {}, socket = null, polling = null, opened = false, failures = 0, pinger = null;
-  var state = {}, shown = {}, lastAgentId = 0, typingSent = 0, typingIdle = null, isOpen = false;
+  var state = {}, shown = {}, lastAgentId = 0, typingSent = 0, typingIdle = null, isOpen = false, unread = 0;
 
   function load() { try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; } }
   function persist() { try { localStorage.setItem(storeKey, JSON.stringify(saved)); } catch (e) { /* private mode */ } }
@@ -77,6 +77,14 @@
     .then(function () { document.body.appendChild(host); });
 
   function color(node) { if (cfg) node.style.background = cfg.color; return node; }
+  function icon(path) { // a 20px line icon (emoji glyphs are missing on some systems)
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), p = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "20"); svg.setAttribute("height", "20");
+    p.setAttribute("d", path); p.setAttribute("fill", "none"); p.setAttribute("stroke", "#4b5563"); p.setAttribute("stroke-width", "2");
+    p.setAttribute("stroke-linecap", "round"); svg.appendChild(p); return svg;
+  }
+  var PAPERCLIP = "M21 11l-8.5 8.5a5 5 0 01-7-7L14 4a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 7";
+  var EXIT = "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10";
 
   fetch(api("config")).then(function (r) { return r.json(); }).then(function (data) {
     if (data.error) return;
@@ -91,7 +99,7 @@
     panel.hidden = !isOpen;
     launcher.setAttribute("aria-expanded", String(isOpen));
     if (isOpen && !body.firstChild) start();
-    if (isOpen) seen();
+    if (isOpen) { unread = 0; launcher.textContent = t("open_chat"); seen(); }
   }
 
   function start() {
@@ -161,10 +169,10 @@
     input.addEventListener("input", typing);
     var file = el("input", { type: "file", accept: ".jpg,.jpeg,.png,.pdf", hidden: "" });
     file.addEventListener("change", function () { if (file.files[0]) upload(file.files[0]); file.value = ""; });
-    foot.appendChild(el("button", { "class": "icon", type: "button", title: t("attach"), "aria-label": t("attach"), text: "📎", onclick: function () { file.click(); } }));
+    foot.appendChild(el("button", { "class": "icon", type: "button", title: t("attach"), "aria-label": t("attach"), onclick: function () { file.click(); } }, [icon(PAPERCLIP)]));
     foot.appendChild(file); foot.appendChild(input);
     foot.appendChild(color(el("button", { "class": "btn", type: "button", text: t("send"), style: "margin:0", onclick: submit })));
-    foot.appendChild(el("button", { "class": "icon", type: "button", title: t("end"), "aria-label": t("end"), text: "⏻", onclick: function () { frame({ type: "end" }); } }));
+    foot.appendChild(el("button", { "class": "icon end", type: "button", title: t("end"), "aria-label": t("end"), onclick: function () { frame({ type: "end" }); } }, [icon(EXIT)]));
     (saved.outbox || []).forEach(function (m) { bubble({ client_id: m.client_id, from: "visitor", text: m.text, status: "sending", files: [] }); });
   }
 
@@ -226,7 +234,10 @@
     if (m.id > (saved.after || 0)) { saved.after = m.id; }
     if (m.client_id) saved.outbox = (saved.outbox || []).filter(function (o) { return o.client_id !== m.client_id; });
     persist();
-    if (m.from === "agent" && m.id > lastAgentId) { lastAgentId = m.id; typingLine.textContent = ""; seen(); }
+    if (m.from === "agent" && m.id > lastAgentId) {
+      lastAgentId = m.id; typingLine.textContent = ""; seen();
+      if (!isOpen) { unread += 1; launcher.textContent = t("open_chat") + " (" + unread + ")"; }
+    }
   }
 
   function seen() {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,18 @@ def fixture_bytes(name: str) -> bytes:
 
 
 def run(coroutine_function: Callable[[], Awaitable[Any]]) -> Any:
-    """Run an async scenario from a plain test (consumers' database calls come back to this thread)."""
-    return async_to_sync(coroutine_function)()
+    """Run an async scenario from a plain test (consumers' database calls come back to this thread).
+
+    Once a browser test has started Playwright's sync API (the session-wide ``chromium`` fixture), an
+    event loop stays running in the main thread and async_to_sync refuses to run there: the scenario
+    then runs in a thread of its own, which sees the data of transactional tests.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(coroutine_function)()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(async_to_sync(coroutine_function)).result()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import contextlib
 import uuid
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -40,11 +41,15 @@ def groups_poked(ticket, action) -> dict[str, dict]:
                 found[name] = await asyncio.wait_for(layer.receive(channel), 0.05)
         return found
 
-    run(listen)
-    action()
-    return run(collect)
+    async def scenario():
+        await listen()
+        await database_sync_to_async(action)()
+        return await collect()
+
+    return run(scenario)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_change_pokes_the_ticket_every_inbox_and_the_assignee(personas):
     ticket = customer_ticket(team_slug=personas.team.slug)
     actions.assign(ticket, agent=personas.agent, by=personas.supervisor)
@@ -58,6 +63,7 @@ def test_a_change_pokes_the_ticket_every_inbox_and_the_assignee(personas):
     }
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_reassignment_also_pokes_the_previous_assignees_list(personas):
     ticket = customer_ticket()
     actions.assign(ticket, agent=personas.agent, by=None)
@@ -66,6 +72,7 @@ def test_a_reassignment_also_pokes_the_previous_assignees_list(personas):
     assert {f"inbox.user.{personas.agent.pk}", f"inbox.user.{personas.teammate.pk}"} <= set(poked)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_channel_layer_outage_never_fails_the_change(personas, settings, caplog):
     ticket = customer_ticket()
     settings.CHANNEL_LAYERS = {
@@ -74,8 +81,13 @@ def test_a_channel_layer_outage_never_fails_the_change(personas, settings, caplo
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }
-    live.publish_ticket_changed(ticket.pk, "status")
-    assert "Could not publish ticket.changed" in caplog.text
+
+    async def scenario():
+        await database_sync_to_async(live.publish_ticket_changed)(ticket.pk, "status")
+
+    run(scenario)
+    [record] = [r for r in caplog.records if r.getMessage().startswith("Could not publish ticket.changed")]
+    assert type(record.exc_info[1]).__name__ == "ConnectionError"  # not a RuntimeError of our own
 
 
 def test_fragments_are_for_agents_only(client, personas):

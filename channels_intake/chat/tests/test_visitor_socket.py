@@ -296,3 +296,39 @@ def test_ending_the_chat_stops_further_messages(widget):
     assert state["state"]["ended"] is True
     assert "ended" in error["message"]
     assert Message.objects.count() == 1
+
+
+def test_a_script_flooding_a_chat_is_slowed_down(widget):
+    session = make_session(widget)
+
+    async def scenario():
+        async with visitor_socket(widget) as socket:
+            await say_hello(socket, session)
+            for n in range(25):
+                await socket.send_json_to(
+                    {"type": "message", "client_id": str(uuid.uuid4()), "text": f"spam {n}"}
+                )
+            errors = []
+            while not await socket.receive_nothing(timeout=0.3):
+                frame = await socket.receive_json_from()
+                if frame["type"] == "error":
+                    errors.append(frame["code"])
+            return errors
+
+    assert run(scenario) == ["slow_down"] * 5
+    assert Message.objects.count() == 20
+
+
+def test_a_frame_that_is_not_json_gets_an_error_not_a_dropped_chat(widget):
+    session = make_session(widget)
+
+    async def scenario():
+        async with visitor_socket(widget) as socket:
+            await say_hello(socket, session)
+            await socket.send_to(text_data="{not json")
+            error = await socket.receive_json_from(timeout=3)
+            await socket.send_json_to({"type": "ping"})
+            return error, await receive_until(socket, "pong")
+
+    error, pong = run(scenario)
+    assert error["code"] == "bad_request" and pong == {"type": "pong"}

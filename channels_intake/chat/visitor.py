@@ -175,7 +175,7 @@ def post_message(
     cid = adapter.clean_client_id(client_id)
     with transaction.atomic():
         session = (
-            ChatSession.objects.select_for_update()
+            ChatSession.objects.select_for_update(of=("self",))
             .select_related("widget__team", "category")
             .get(pk=session.pk)
         )

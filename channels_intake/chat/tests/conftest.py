@@ -16,6 +16,8 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 
 from channels_intake.chat import visitor
@@ -47,8 +49,15 @@ def run(coroutine_function: Callable[[], Awaitable[Any]]) -> Any:
         asyncio.get_running_loop()
     except RuntimeError:
         return async_to_sync(coroutine_function)()
+
+    def in_thread() -> Any:
+        try:
+            return async_to_sync(coroutine_function)()
+        finally:
+            connections.close_all()  # this thread's connection would keep the test database open
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(async_to_sync(coroutine_function)).result()
+        return pool.submit(in_thread).result()
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +70,12 @@ def fresh_channel_layer(settings):
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate-limit counters live in the cache (Redis on the full stack): each test starts at zero."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -40,6 +40,14 @@ class SerialASGIHandler:
         await self.handler.handle(scope, receive, send)
 
 
+def close_server_connections() -> None:
+    """The server's database work runs in asgiref's one shared thread: close its connection there."""
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def asgi_server() -> Iterator[str]:
     """Daphne on 127.0.0.1 and a free port, for the whole test session (Twisted's reactor runs once)."""
@@ -64,6 +72,7 @@ def asgi_server() -> Iterator[str]:
         time.sleep(0.05)
     host, port = server.listening_addresses[0]
     yield f"http://{host}:{port}"
+    close_server_connections()
     reactor.callFromThread(reactor.stop)
     thread.join(timeout=10)
 
@@ -94,6 +103,7 @@ def merchant_site(widget: ChatWidget, asgi_server: str) -> Iterator[str]:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield origin
     httpd.shutdown()
+    close_server_connections()
 
 
 def test_a_visitor_and_an_agent_chat_both_ways(

@@ -81,6 +81,14 @@ def test_a_pre_chat_form_with_mistakes_says_what_to_fix(client, widget, topic, c
     assert not ChatSession.objects.exists()
 
 
+def test_one_connection_cannot_start_chats_without_end(client, widget, topic, settings):
+    settings.CHAT_START_RATE = "2/h"
+    form = fixture_json("prechat-form.json")
+    codes = [client.post(url("start", widget), form, headers={"origin": SHOP}).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+    assert ChatSession.objects.count() == 2
+
+
 def test_a_customer_signed_by_the_merchant_joins_their_existing_contact(client, widget, topic):
     known = customer_ticket(sender="rina@example.test", name="Rina").contact
     ContactIdentity.objects.create(contact=known, kind="chat", address=f"w{widget.pk}:cust-1042")

@@ -122,6 +122,14 @@ def state(session: ChatSession, *, now: dt.datetime | None = None) -> dict[str, 
                 no_answer_offered_at=now
             )
     agent = ticket.assignee if ticket is not None and ticket.assignee_id else None
+    if agent is None and ticket is not None:  # answered by someone without taking the chat
+        last = (
+            Message.objects.filter(ticket=ticket, direction=Direction.OUTBOUND, author_user__isnull=False)
+            .select_related("author_user")
+            .order_by("-pk")
+            .first()
+        )
+        agent = last.author_user if last else None
     return {
         "mode": session.mode,
         "ended": session.ended_at is not None,

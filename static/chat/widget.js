@@ -48,7 +48,7 @@
   }
   var style = el("style", { text: [
     ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
-    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;color:#fff;font-size:15px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
+    ".launcher[hidden]{display:none}.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;color:#fff;font-size:15px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
     ".panel{position:fixed;right:20px;bottom:84px;z-index:2147483001;width:360px;height:540px;max-height:calc(100vh - 104px);background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);display:flex;flex-direction:column;overflow:hidden;font-size:14px;color:#1f2937}",
     ".panel[hidden]{display:none}.head{color:#fff;padding:12px 14px;display:flex;justify-content:space-between;align-items:center}",
     ".head b{font-size:15px}.head small{display:block;opacity:.9}.head button{background:none;border:0;color:#fff;font-size:22px;cursor:pointer}",
@@ -63,7 +63,7 @@
     ".icon{background:none;border:0;font-size:20px;cursor:pointer;padding:6px}.typing{font-size:12px;color:#6b7280;min-height:16px;padding:0 12px}",
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}}"
   ].join("") });
-  var launcher = el("button", { "class": "launcher", type: "button", "aria-expanded": "false", onclick: toggle });
+  var launcher = el("button", { "class": "launcher", type: "button", "aria-expanded": "false", hidden: "", onclick: toggle });
   var title = el("b"), subtitle = el("small");
   var body = el("div", { "class": "body", role: "log", "aria-live": "polite" });
   var typingLine = el("div", { "class": "typing" });
@@ -90,6 +90,7 @@
     if (data.error) return;
     cfg = data; T = data.strings;
     launcher.textContent = t("open_chat"); color(launcher); color(panel.firstChild);
+    launcher.hidden = false; // only once it can do something
     title.textContent = data.name; subtitle.textContent = t("title");
     if (saved.token && !saved.ended) { chatView(); connect(); }
   });
@@ -247,13 +248,17 @@
 
   function applyState(s) {
     state = s;
-    subtitle.textContent = s.agent ? t("joined", { name: s.agent }) : t("waiting");
+    subtitle.textContent = s.ended ? t("ended") : s.agent ? t("joined", { name: s.agent }) : t("waiting");
     Object.keys(shown).forEach(function (k) { var n = shown[k]; if (n._m && n._m.from === "visitor" && n._m.id) n.lastChild.textContent = statusText(n._m); });
     if (!banner) return;
+    // Rebuilt only when it changes, so a half-typed message in the form survives the next update.
+    var kind = s.ended ? "ended" : s.mode === "offline" ? "offline" : s.offer_leave_message ? "offer" : "";
+    if (kind === banner.dataset.kind) return;
+    banner.dataset.kind = kind;
     banner.textContent = "";
-    if (s.mode === "offline") banner.appendChild(el("p", { "class": "banner", text: t("left_message", { email: s.email }) }));
-    else if (s.offer_leave_message && !s.ended) banner.appendChild(leaveForm(s));
-    if (s.ended) endedView(s);
+    if (kind === "offline") banner.appendChild(el("p", { "class": "banner", text: t("left_message", { email: s.email }) }));
+    else if (kind === "offer") banner.appendChild(leaveForm(s));
+    else if (kind === "ended") endedView(s);
   }
 
   function leaveForm(s) {

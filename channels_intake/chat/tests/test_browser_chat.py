@@ -13,11 +13,14 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from channels_intake.chat.models import ChatSession, ChatWidget
+from tickets import actions
 from tickets.models import AgentProfile, Direction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,6 +109,13 @@ def merchant_site(widget: ChatWidget, asgi_server: str) -> Iterator[str]:
     close_server_connections()
 
 
+def script_errors(page: Any) -> list[str]:
+    """JavaScript errors the page throws (a test fails on any)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
 def test_a_visitor_and_an_agent_chat_both_ways(
     chromium, artifacts_dir, asgi_server, merchant_site, personas, topic
 ):
@@ -121,12 +131,14 @@ def test_a_visitor_and_an_agent_chat_both_ways(
     try:
         # The agent opens the live chats page and goes online.
         desk = agent_context.new_page()
+        errors = script_errors(desk)
         desk.goto(f"{asgi_server}/chat/agent/")
         desk.wait_for_function("document.querySelector('[data-live-status]').hidden === true")
         desk.select_option("[data-live-presence]", "online")  # waiting chats are routed either way
 
         # A visitor on the shop's site opens the widget and fills in the pre-chat form.
         shop = visitor_context.new_page()
+        errors += script_errors(shop)
         shop.goto(merchant_site)
         shop.click(".launcher")
         shop.fill("input[name=name]", "Budi Santoso")
@@ -159,6 +171,7 @@ def test_a_visitor_and_an_agent_chat_both_ways(
 
         desk.screenshot(path=str(artifacts_dir / "chat-agent.png"), full_page=True)
         shop.screenshot(path=str(artifacts_dir / "chat-visitor.png"))
+        assert errors == []
     finally:
         agent_context.close()
         visitor_context.close()
@@ -171,3 +184,69 @@ def test_a_visitor_and_an_agent_chat_both_ways(
         Direction.INBOUND,
     ]
     assert AgentProfile.objects.get(user=personas.agent).presence == AgentProfile.Presence.ONLINE
+
+
+def test_without_websockets_the_widget_chats_by_polling_and_emails_the_transcript(
+    chromium, artifacts_dir, merchant_site, personas, topic, mailoutbox
+):
+    context = chromium.new_context(viewport={"width": 1000, "height": 760})
+    context.add_init_script("delete window.WebSocket")  # a network that blocks WebSockets
+    try:
+        shop = context.new_page()
+        errors = script_errors(shop)
+        shop.goto(merchant_site)
+        shop.click(".launcher")
+        shop.fill("input[name=name]", "Siti Rahma")
+        shop.fill("input[name=contact]", "siti@example.test")
+        shop.select_option("select[name=topic]", topic.slug)
+        shop.click("form button[type=submit]")
+        shop.wait_for_selector("text=Live connection unavailable")
+        shop.fill("textarea.input", "Token listrik belum muncul")
+        shop.press("textarea.input", "Enter")
+        shop.wait_for_selector(".msg.visitor >> text=Delivered")
+
+        ticket = ChatSession.objects.get().ticket
+        actions.reply(ticket, by=personas.teammate, text="Token sudah kami kirim ulang ke SMS Anda.")
+        shop.wait_for_selector(".msg.agent >> text=Token sudah kami kirim ulang", timeout=10000)
+        shop.wait_for_selector("text=Bima is answering you")
+
+        shop.click("button.end")
+        shop.wait_for_selector("text=This chat has ended.")
+        shop.click("text=Email me the transcript")
+        shop.wait_for_selector("text=We are sending the transcript to siti@example.test")
+        assert shop.locator("text=Email me the transcript").count() == 1  # the end view is shown once
+        shop.screenshot(path=str(artifacts_dir / "chat-visitor-polling.png"))
+        assert errors == []
+    finally:
+        context.close()
+    assert [mail.to for mail in mailoutbox] == [["siti@example.test"]]
+    assert "Token sudah kami kirim ulang" in mailoutbox[0].body
+    assert ChatSession.objects.get().ended_at is not None
+
+
+def test_out_of_hours_the_widget_takes_a_message_for_email(
+    chromium, artifacts_dir, widget, merchant_site, topic
+):
+    today = timezone.localtime(timezone.now(), ZoneInfo(widget.time_zone)).weekday()
+    other_day = "sat" if today != 5 else "sun"  # open all day, but not today
+    ChatWidget.objects.filter(pk=widget.pk).update(opening_hours=f"{other_day} 00:00-24:00")
+    context = chromium.new_context(viewport={"width": 1000, "height": 760})
+    try:
+        shop = context.new_page()
+        errors = script_errors(shop)
+        shop.goto(merchant_site)
+        shop.click(".launcher")
+        shop.wait_for_selector("text=We are back")
+        shop.fill("input[name=name]", "Joko")
+        shop.fill("input[name=contact]", "joko@example.test")
+        shop.select_option("select[name=topic]", topic.slug)
+        shop.fill("textarea[name=text]", "Saldo terpotong dua kali")
+        shop.click("form button[type=submit]")
+        shop.wait_for_selector("text=We will answer by email at joko@example.test")
+        shop.screenshot(path=str(artifacts_dir / "chat-visitor-offline.png"))
+        assert errors == []
+    finally:
+        context.close()
+    session = ChatSession.objects.select_related("ticket").get()
+    assert session.mode == ChatSession.Mode.OFFLINE
+    assert session.ticket.messages.get().text == "Saldo terpotong dua kali"

@@ -108,8 +108,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_url("REDIS_URL", "", ["redis", "rediss", "unix"])
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Live chat: every open socket joins groups at once on a reconnect storm; redis-py's pool refuses
+    # (rather than waits) past max_connections, whose default of 100 is too few for hundreds of sockets.
+    _channel_redis = {"address": REDIS_URL, "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000)}
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_channel_redis]}}
     }
 else:
     # A file cache is shared by the web and worker processes, which rate limiting needs.

@@ -14,6 +14,7 @@ Groups:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -80,8 +81,7 @@ def send_to_groups(groups: Iterable[str], event: dict[str, Any]) -> None:
     names = list(dict.fromkeys(groups))
 
     async def send_all() -> None:
-        for name in names:
-            await layer.group_send(name, event)
+        await asyncio.gather(*(layer.group_send(name, event) for name in names))
 
     try:
         async_to_sync(send_all)()

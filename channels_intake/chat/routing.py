@@ -12,7 +12,8 @@ from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
-from channels_intake.chat.consumers import AgentConsumer, VisitorConsumer
+from channels_intake.chat.agent_consumer import AgentConsumer
+from channels_intake.chat.consumers import VisitorConsumer
 
 websocket_urlpatterns = [
     path("ws/chat/<str:key>/", VisitorConsumer.as_asgi()),

@@ -269,14 +269,12 @@ def handle(session: ChatSession, frame: dict[str, Any]) -> Outcome:
             switch_to_email(session, email=str(frame.get("email") or ""))
         had_ticket = session.ticket_id is not None
         message = post_message(session, client_id=frame.get("client_id"), text=str(frame.get("text") or ""))
-        session.refresh_from_db()
         outcome = Outcome(
             replies=[{"type": "ack", "client_id": frame.get("client_id"), "id": message.pk}], sync=True
         )
         if not had_ticket or kind == "leave_message":
             outcome.session_events.append({"type": "chat.changed"})
-        outcome.replies.append({"type": "state", "state": state(session)})
-        return outcome
+        return outcome  # sync sends the message back with the chat's state
     if kind == "typing":
         event = {"type": "ticket.typing", "ticket": ticket_id, "who": "visitor", "on": bool(frame.get("on"))}
         return Outcome(ticket_events=[event] if ticket_id else [])

@@ -60,6 +60,14 @@ def run(coroutine_function: Callable[[], Awaitable[Any]]) -> Any:
         return pool.submit(in_thread).result()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_persistent_connections():
+    """On PostgreSQL the sockets' database work runs in a thread pool: without persistent connections
+    those threads close theirs after each call, instead of keeping the test database open."""
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def fresh_channel_layer(settings):
     """Every test gets an empty channel layer: a fresh in-memory one, or its own prefix on Redis."""

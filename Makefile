@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_chat_widget
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runstack --port $(PORT)
 
 test: lint typecheck pytest

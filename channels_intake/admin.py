@@ -111,3 +111,6 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 # Channel accounts (WhatsApp numbers, Meta pages, X accounts, templates) register themselves there.
 from channels_intake import admin_accounts  # noqa: E402,F401
+
+# The live-chat widgets register themselves there.
+from channels_intake.chat import admin as chat_admin  # noqa: E402,F401

@@ -45,13 +45,17 @@ class InboundEvent(models.Model):
         return f"{self.channel} event {self.pk} ({self.state})"
 
 
-# Channel accounts, templates, early delivery statuses and the email channel's models live in their own
-# topic modules; importing them here registers them in this app.
+# Models of the channel folders live with their channel (accounts, templates, early delivery statuses,
+# email, chat); importing them here registers them with this app.
 from channels_intake.accounts import MetaPage, WhatsAppNumber, WhatsAppTemplate, XAccount  # noqa: E402
+from channels_intake.chat.models import AgentConnection, ChatSession, ChatWidget  # noqa: E402
 from channels_intake.email.models import EmailAddressStatus, Mailbox, SentEmail  # noqa: E402
 from channels_intake.statuses import PendingStatus  # noqa: E402
 
 __all__ = [
+    "AgentConnection",
+    "ChatSession",
+    "ChatWidget",
     "EmailAddressStatus",
     "InboundEvent",
     "Mailbox",

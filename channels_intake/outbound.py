@@ -24,6 +24,7 @@ SENDERS: dict[str, str] = {
     Channel.INSTAGRAM: "channels_intake.instagram.outbound",
     Channel.MESSENGER: "channels_intake.messenger.outbound",
     Channel.X: "channels_intake.x.outbound",
+    Channel.CHAT: "channels_intake.chat.outbound",
 }
 
 

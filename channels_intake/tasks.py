@@ -74,3 +74,7 @@ def redeliver_stuck_outbound() -> int:
     for message_id in stuck:
         deliver_message.delay(message_id)
     return len(stuck)
+
+
+# Tasks of the channel folders (Celery's autodiscovery only imports each app's own tasks module).
+from channels_intake.chat import tasks as chat_tasks  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django; WebSocket routes are added by the live-chat work."""
+"""ASGI entry point: HTTP through Django, WebSockets (live chat, the agent workspace) through Channels."""
 
 import os
 
@@ -9,7 +9,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from channels_intake.chat.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 
 from supportdesk.checks import refuse_to_start_on_errors  # noqa: E402
 

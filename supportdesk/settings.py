@@ -109,8 +109,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_url("REDIS_URL", "", ["redis", "rediss", "unix"])
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Live chat: every open socket joins groups at once on a reconnect storm; redis-py's pool refuses
+    # (rather than waits) past max_connections, whose default of 100 is too few for hundreds of sockets.
+    _channel_redis = {"address": REDIS_URL, "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000)}
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_channel_redis]}}
     }
 else:
     # A file cache is shared by the web and worker processes, which rate limiting needs.
@@ -349,6 +352,14 @@ CELERY_BEAT_SCHEDULE |= {
     },
 }
 # --- end escalation ---------------------------------------------------------------------------------
+# --- Live chat (channels_intake/chat) -------------------------------------------------------------
+# Visitor tokens and file links stay valid this long after the chat started.
+CHAT_TOKEN_MAX_AGE_DAYS = env_int("CHAT_TOKEN_MAX_AGE_DAYS", 30, minimum=1)
+# A chat whose visitor has been gone this long ends (and stops counting against the agent's limit).
+CHAT_ABANDONED_MINUTES = env_int("CHAT_ABANDONED_MINUTES", 30, minimum=1)
+# New chats and out-of-hours messages per visitor IP address.
+CHAT_START_RATE = env_str("CHAT_START_RATE", "20/h")
+CELERY_BEAT_SCHEDULE["sweep-chats"] = {"task": "channels_intake.chat.tasks.sweep_chats", "schedule": 15.0}
 
 LOGGING = {
     "version": 1,

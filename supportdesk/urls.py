@@ -20,5 +20,6 @@ urlpatterns = [
     path("anymail/", include("channels_intake.email.anymail_urls")),
     path("escalation/", include("escalation.urls")),
     path("", include("escalation.urls_public")),
+    path("chat/", include("channels_intake.chat.urls")),
     path("", include("tickets.urls_public")),
 ]

@@ -267,7 +267,7 @@ def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | No
             candidate.contact_id == contact.pk or candidate.participants.filter(pk=contact.pk).exists()
         ):
             ticket = candidate
-    if ticket is None and inbound.channel in STREAM_CHANNELS:
+    if ticket is None and inbound.channel in STREAM_CHANNELS and not inbound.new_conversation:
         ticket = (
             Ticket.objects.filter(contact=contact, channel=inbound.channel, merged_into__isnull=True)
             .filter(
@@ -430,6 +430,7 @@ def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[Inboun
     ticket.updated_at = now
     ticket.save(update_fields=["updated_at"])
     _event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
+    _publish(ticket, "note")
     return message
 
 
@@ -874,10 +875,19 @@ def _search_text(ticket: Ticket, extra: str) -> str:
 
 
 def _after_change(ticket: Ticket, *, reason: str) -> None:
-    """Everything that must follow any change to a ticket, in one place (SLA clocks, escalation rules)."""
+    """Everything that must follow any change to a ticket, in one place: SLA clocks, escalation rules,
+    and (after commit) live updates of every desk page showing the ticket."""
     from sla.clocks import recompute  # local: sla imports tickets
 
     recompute(ticket, reason=reason)
     from escalation import hooks as escalation_hooks  # local: escalation imports tickets
 
     escalation_hooks.ticket_changed(ticket, reason=reason)
+    _publish(ticket, reason)
+
+
+def _publish(ticket: Ticket, reason: str) -> None:
+    from tickets import live
+
+    ticket_id = ticket.pk
+    transaction.on_commit(lambda: live.publish_ticket_changed(ticket_id, reason))

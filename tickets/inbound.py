@@ -45,6 +45,10 @@ class InboundMessage:
     references: tuple[str, ...] = ()
     ticket_id: int | None = None
     subject_ticket_number: int | None = None
+    # A stream channel's message that starts a new conversation (a live-chat session's first message):
+    # it opens a ticket instead of joining the contact's open one. The chat's pre-chat email is not
+    # verified, so it must not pull a visitor into someone else's open chat.
+    new_conversation: bool = False
     # Ticket fields a structured source (form, agent) knows up front.
     category_slug: str = ""
     requester_role: str = ""

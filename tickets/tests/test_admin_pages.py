@@ -69,7 +69,15 @@ def one_of_each(personas, receipt_png):
     _sla_records(personas, ticket)
     _escalation_records(personas, ticket)
     _email_records(ticket)
+    _chat_records(personas, ticket)
     return ticket
+
+
+def _chat_records(personas, ticket) -> None:
+    from channels_intake.chat.models import ChatSession, ChatWidget
+
+    widget = ChatWidget.objects.create(name="Toko web", team=personas.team)
+    ChatSession.objects.create(widget=widget, visitor_id="visitor-1", ticket=ticket, name="Budi")
 
 
 def _email_records(ticket) -> None:

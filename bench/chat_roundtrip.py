@@ -1,0 +1,245 @@
+"""Benchmark: N concurrent chats held open on ONE Daphne process; visitor → agent latency.
+
+Each chat has a visitor socket (/ws/chat/<key>/) and an agent socket (/ws/desk/) watching the chat's
+ticket. Every visitor sends a message every --interval seconds; the latency is the time from the visitor
+sending it to the agent's socket hearing that the ticket changed (stored, published, delivered: what the
+agent's page reacts to). Results go to stdout as one JSON object.
+
+Full stack (PostgreSQL + Redis), the target p95 < 100 ms at 200 chats:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_bench REDIS_URL=redis://127.0.0.1:6379/10 \\
+        .venv/bin/python bench/chat_roundtrip.py --chats 200
+Embedded default (SQLite in var/bench/, in-memory channel layer): leave both unset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from wsclient import WebSocket  # noqa: E402
+
+ORIGIN = "https://bench.example.co.id"
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="supportdesk.settings",
+        SECRET_KEY=env.get("SECRET_KEY", "bench-" + uuid.uuid4().hex),
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="WARNING",
+        CELERY_TASK_ALWAYS_EAGER="1",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    if not env.get("DATABASE_URL"):
+        env["SUPPORTDESK_VAR_DIR"] = str(ROOT / "var" / "bench")
+    return env
+
+
+def prepare(chats: int, per_agent: int) -> dict[str, Any]:
+    """Fresh data: a team, a widget, agents with signed-in sessions, and the visitors' chat sessions."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from channels_intake.chat import visitor
+    from channels_intake.chat.identity import visitor_token
+    from channels_intake.chat.models import ChatWidget
+    from tickets.models import AgentProfile, Team
+
+    run_id = uuid.uuid4().hex[:6]
+    team = Team.objects.create(name=f"Bench {run_id}", slug=f"bench-{run_id}")
+    widget = ChatWidget.objects.create(name=f"Bench {run_id}", team=team, allowed_origins=ORIGIN)
+    cookies = []
+    for n in range((chats + per_agent - 1) // per_agent):
+        user = User.objects.create_user(f"bench-{run_id}-{n}", first_name=f"Agent {n}")
+        profile = AgentProfile.objects.create(user=user, max_concurrent_chats=per_agent)
+        profile.teams.add(team)
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        cookies.append(f"sessionid={store.session_key}")
+    tokens = [visitor_token(visitor.start_session(widget, name=f"Visitor {n}", email=f"v{n}-{run_id}@example.test"))
+              for n in range(chats)]  # fmt: skip
+    return {"key": widget.public_key, "cookies": cookies, "tokens": tokens, "per_agent": per_agent}
+
+
+def ticket_of(token: str) -> int:
+    from channels_intake.chat.identity import session_for_token
+
+    session = session_for_token(token)
+    assert session is not None and session.ticket_id is not None
+    return session.ticket_id
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def drain(ws: WebSocket, sink: asyncio.Queue[dict[str, Any]] | None = None) -> None:
+    try:
+        while True:
+            frame = await ws.receive()
+            if sink is not None:
+                await sink.put(frame)
+    except (ConnectionError, asyncio.IncompleteReadError):
+        return
+
+
+async def chat(
+    port: int, data: dict[str, Any], n: int, args: argparse.Namespace, latencies: list[float]
+) -> None:
+    key, token = data["key"], data["tokens"][n]
+    await asyncio.sleep(n * args.ramp / args.chats)  # visitors arrive over --ramp seconds, not all at once
+    customer = await WebSocket.connect("127.0.0.1", port, f"/ws/chat/{key}/", {"Origin": ORIGIN})
+    await customer.send({"type": "hello", "token": token, "after": 0})
+    acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    customer_task = asyncio.ensure_future(drain(customer, acks))
+    await customer.send({"type": "message", "client_id": str(uuid.uuid4()), "text": "Halo, saya mau tanya"})
+    while (await acks.get())["type"] != "ack":
+        pass
+    ticket_id = await asyncio.to_thread(ticket_of, token)
+    cookie = data["cookies"][n // data["per_agent"]]
+    agent = await WebSocket.connect(
+        "127.0.0.1", port, "/ws/desk/", {"Origin": "http://127.0.0.1", "Cookie": cookie}
+    )
+    events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    agent_task = asyncio.ensure_future(drain(agent, events))
+    await agent.send({"type": "watch", "ticket": ticket_id})
+    await agent.send({"type": "ping"})  # frames are handled in order: the pong means we are watching
+    while (await events.get()).get("type") != "pong":
+        pass
+    await asyncio.sleep(random.uniform(0, args.interval))  # spread the chats over the interval
+    for number in range(args.messages):
+        while not events.empty():
+            events.get_nowait()
+        started = time.perf_counter()
+        await customer.send({"type": "message", "client_id": str(uuid.uuid4()), "text": f"Pesan {number}"})
+        while True:
+            event = await asyncio.wait_for(events.get(), timeout=30)
+            if event.get("type") == "changed" and event.get("kind") == "customer_message":
+                break
+        latencies.append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(max(0.0, args.interval - (time.perf_counter() - started)))
+    for ws, task in ((customer, customer_task), (agent, agent_task)):
+        await ws.close()
+        task.cancel()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_pid: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    peak = 0.0
+
+    async def watch_memory() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, rss_mb(server_pid))
+            await asyncio.sleep(0.5)
+
+    watcher = asyncio.ensure_future(watch_memory())
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(chat(port, data, n, args, latencies) for n in range(args.chats)), return_exceptions=True
+    )
+    elapsed = time.perf_counter() - started
+    watcher.cancel()
+    errors = [repr(result) for result in results if isinstance(result, BaseException)]
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return (
+            round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1) if ordered else float("nan")
+        )
+
+    return {
+        "chats": args.chats,
+        "sockets_open": args.chats * 2,
+        "messages": len(latencies),
+        "rate_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": round(max(ordered), 1) if ordered else None,
+        "mean_ms": round(statistics.fmean(ordered), 1) if ordered else None,
+        "errors": errors[:5],
+        "error_count": len(errors),
+        "server_peak_rss_mb": round(peak, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=10, help="messages per chat after the first")
+    parser.add_argument("--interval", type=float, default=5.0, help="seconds between a visitor's messages")
+    parser.add_argument("--chats-per-agent", type=int, default=5)
+    parser.add_argument("--ramp", type=float, default=20.0, help="seconds over which the chats open")
+    args = parser.parse_args()
+
+    env = environment()
+    os.environ.update(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    data = prepare(args.chats, args.chats_per_agent)
+    port = free_port()
+    log = open(ROOT / "var" / "bench-daphne.log", "w")  # noqa: SIM115  (closed with the server)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "supportdesk.asgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        for _attempt in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        result = asyncio.run(run(port, data, args, server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+    from django.conf import settings
+
+    result["database"] = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    result["channel_layer"] = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    result["interval_s"] = args.interval
+    result["ramp_s"] = args.ramp
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The agent workspace socket (ws/desk/): live pokes for desk pages, collision detection, presence.
+
+static/desk/live.js is its client. Like the visitor socket, it treats channel-layer events as pokes: the
+page re-fetches server-rendered fragments, so nothing is lost when an event is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from channels_intake.chat import assignment, presence
+from channels_intake.chat.consumers import CLOSE_FORBIDDEN, JsonConsumer, db, whole_number
+from channels_intake.chat.models import ChatSession
+from tickets import access, live
+from tickets.models import AgentProfile, Message, Ticket
+
+
+def agents_group(ticket_id: int) -> str:
+    """Who is viewing or replying to a ticket: for agents only, never sent to the chat visitor."""
+    return f"agents.ticket.{ticket_id}"
+
+
+def agent_info(user: Any) -> dict[str, Any] | None:
+    if not access.is_agent(user):
+        return None
+    profile = AgentProfile.objects.get(user=user)
+    return {
+        "id": user.pk,
+        "name": user.first_name or user.get_username(),
+        "supervisor": profile.is_supervisor,
+        "teams": list(profile.teams.values_list("pk", flat=True)),
+        "presence": profile.presence,
+    }
+
+
+def mark_read_by_agent(ticket_id: int, upto: int) -> list[tuple[str, int]]:
+    """Agents saw the chat's visitor messages up to ``upto``: (visitor group, mark) per chat session."""
+    last = Message.objects.filter(ticket_id=ticket_id).order_by("-pk").values_list("pk", flat=True).first()
+    upto = min(upto, last or 0)
+    sessions = list(ChatSession.objects.filter(ticket_id=ticket_id, agent_read_upto__lt=upto))
+    ChatSession.objects.filter(pk__in=[s.pk for s in sessions]).update(agent_read_upto=upto)
+    return [(session.group, upto) for session in sessions]
+
+
+class AgentConsumer(JsonConsumer):
+    """An agent's workspace page (static/desk/live.js). Session cookie; agents only.
+
+    Frames from the page: watch {ticket}, inbox {scopes: ["all", "team:<id>", "mine"]}, replying {on},
+    seen {ticket, upto}, presence {status}, ping {}. To the page: hello, changed {ticket, kind},
+    viewer {ticket, user, name, state}, typing {ticket, who, on}, presence {user, status}, error.
+    """
+
+    watching: int | None = None
+    replying = False
+
+    async def connect(self) -> None:
+        self.joined: set[str] = set()
+        self.me = await db(agent_info)(self.scope.get("user"))
+        if self.me is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.accept()
+        await db(presence.connected)(self.me["id"], self.channel_name)
+        await self.join(live.user_group(self.me["id"]))
+        if self.me["supervisor"]:
+            await self.join(live.PRESENCE_GROUP)
+        await self.send_json({"type": "hello", "user": self.me["id"], "presence": self.me["presence"]})
+        if self.me["presence"] == AgentProfile.Presence.ONLINE:
+            await db(assignment.route_waiting)(self.me["teams"])
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "me", None) is None:
+            return
+        await self.announce("left")
+        await db(presence.disconnected)(self.channel_name)
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        handler = {
+            "watch": self.on_watch,
+            "inbox": self.on_inbox,
+            "replying": self.on_replying,
+            "seen": self.on_seen,
+            "presence": self.on_presence,
+            "ping": self.on_ping,
+        }.get(str(kind))
+        if handler is None:
+            await self.send_json({"type": "error", "message": _("Unknown request.")})
+            return
+        await handler(content)
+
+    async def on_watch(self, content: dict[str, Any]) -> None:
+        ticket_id = whole_number(content.get("ticket")) or None
+        if ticket_id == self.watching:
+            return
+        previous = self.watching
+        if previous is not None:
+            await self.announce("left")
+            for group in (live.ticket_group(previous), agents_group(previous)):
+                self.joined.discard(group)
+                await self.channel_layer.group_discard(group, self.channel_name)
+        self.watching, self.replying = None, False
+        if ticket_id is None or not await db(Ticket.objects.filter(pk=ticket_id).exists)():
+            return
+        self.watching = ticket_id
+        await self.join(live.ticket_group(ticket_id))
+        await self.join(agents_group(ticket_id))
+        await self.announce("viewing")
+        await self.channel_layer.group_send(
+            agents_group(ticket_id),
+            {"type": "viewer.query", "ticket": ticket_id, "channel": self.channel_name},
+        )
+
+    async def on_inbox(self, content: dict[str, Any]) -> None:
+        scopes = content.get("scopes")
+        for item in scopes[:10] if isinstance(scopes, list) else []:
+            scope = str(item)
+            if scope == "all":
+                await self.join(live.INBOX_ALL)
+            elif scope == "mine":
+                await self.join(live.user_group(self.me["id"]))
+            elif scope.startswith("team:") and whole_number(scope[5:]):
+                await self.join(live.team_group(whole_number(scope[5:])))
+
+    async def on_replying(self, content: dict[str, Any]) -> None:
+        if self.watching is None:
+            return
+        self.replying = bool(content.get("on"))
+        await self.announce("replying" if self.replying else "viewing")
+        await self.channel_layer.group_send(
+            live.ticket_group(self.watching),
+            {
+                "type": "ticket.typing",
+                "ticket": self.watching,
+                "who": "agent",
+                "name": self.me["name"],
+                "on": self.replying,
+            },
+        )
+
+    async def on_seen(self, content: dict[str, Any]) -> None:
+        ticket_id, upto = whole_number(content.get("ticket")), whole_number(content.get("upto"))
+        if not ticket_id or not upto:
+            return
+        for group, mark in await db(mark_read_by_agent)(ticket_id, upto):
+            await self.channel_layer.group_send(group, {"type": "chat.read", "upto": mark})
+
+    async def on_presence(self, content: dict[str, Any]) -> None:
+        status = str(content.get("status"))
+        user = self.scope["user"]
+        try:
+            await db(presence.set_presence)(user, status)
+        except presence.PresenceError as error:
+            await self.send_json({"type": "error", "message": str(error)})
+            return
+        self.me["presence"] = status
+        await self.send_json({"type": "presence", "user": self.me["id"], "status": status})
+        if status == AgentProfile.Presence.ONLINE:
+            await db(assignment.route_waiting)(self.me["teams"])
+
+    async def on_ping(self, content: dict[str, Any]) -> None:
+        await db(presence.still_connected)(self.channel_name)
+        if self.watching is not None:
+            await self.announce("replying" if self.replying else "viewing")
+        await self.send_json({"type": "pong"})
+
+    async def announce(self, state: str) -> None:
+        if self.watching is None:
+            return
+        await self.channel_layer.group_send(
+            agents_group(self.watching),
+            {
+                "type": "viewer.state",
+                "ticket": self.watching,
+                "user": self.me["id"],
+                "name": self.me["name"],
+                "state": state,
+                "channel": self.channel_name,
+            },
+        )
+
+    async def join(self, group: str) -> None:
+        if group not in self.joined:
+            self.joined.add(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    # Channel-layer events -------------------------------------------------------------------------
+    async def ticket_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "changed", "ticket": event["ticket"], "kind": event.get("kind", "")})
+
+    async def ticket_typing(self, event: dict[str, Any]) -> None:
+        if event.get("who") == "visitor":
+            await self.send_json(
+                {"type": "typing", "ticket": event["ticket"], "who": "visitor", "on": event.get("on")}
+            )
+
+    async def viewer_state(self, event: dict[str, Any]) -> None:
+        if event["channel"] != self.channel_name:
+            await self.send_json(
+                {key: event[key] for key in ("ticket", "user", "name", "state", "channel")}
+                | {"type": "viewer"}
+            )
+
+    async def viewer_query(self, event: dict[str, Any]) -> None:
+        if event["channel"] != self.channel_name and self.watching == event["ticket"]:
+            await self.announce("replying" if self.replying else "viewing")
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "presence", "user": event["user"], "status": event["status"]})

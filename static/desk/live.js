@@ -1,0 +1,191 @@
+/* SupportDesk live updates for desk pages (templates/desk/_live.html includes this).
+ *
+ * Listens on the workspace socket (/ws/desk/) and, when a ticket changes, re-fetches the server-rendered
+ * fragments that show it (elements with data-live-ticket / data-live-inbox and a data-live-src URL) and
+ * swaps them in. Shows who else is viewing or replying to the ticket, the chat visitor typing, and lets
+ * the agent set their presence. Without a socket it falls back to re-fetching every 20 seconds.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.SupportDeskLive) return;
+  var cfg = script.dataset;
+  var me = Number(cfg.user);
+  var ticket = cfg.ticket ? Number(cfg.ticket) : null;
+  var inboxes = cfg.inbox ? cfg.inbox.split(",") : [];
+  var socket = null, opened = false, failures = 0, pingTimer = null, pollTimer = null;
+  var viewers = {}; // socket channel -> {user, name, state, at}
+  var pending = {}; // element key -> timer
+  var replying = false, replyIdle = null, typingTimer = null;
+
+  function qsa(selector) { return Array.prototype.slice.call(document.querySelectorAll(selector)); }
+
+  function send(frame) {
+    if (socket && socket.readyState === 1) { socket.send(JSON.stringify(frame)); return true; }
+    return false;
+  }
+
+  function connect() {
+    if (!("WebSocket" in window)) { startPolling(); return; }
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + cfg.socket;
+    socket = new WebSocket(url);
+    socket.onopen = function () {
+      var reconnected = opened;
+      opened = true; failures = 0;
+      setStatus(true);
+      stopPolling();
+      if (ticket) send({ type: "watch", ticket: ticket });
+      if (inboxes.length) send({ type: "inbox", scopes: inboxes });
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () { send({ type: "ping" }); expireViewers(); }, 25000);
+      if (reconnected) refreshAll(); // events were missed while we were away
+      else markSeen();
+    };
+    socket.onmessage = function (event) { handle(JSON.parse(event.data)); };
+    socket.onclose = function (event) {
+      clearInterval(pingTimer);
+      if (event.code === 4403) { setStatus(false); return; } // not an agent: do not retry
+      failures += 1;
+      setStatus(false);
+      if (!opened && failures >= 3) startPolling();
+      setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, failures - 1)));
+    };
+  }
+
+  function startPolling() {
+    if (!pollTimer) pollTimer = setInterval(refreshAll, 20000);
+  }
+
+  function stopPolling() { clearInterval(pollTimer); pollTimer = null; }
+
+  function setStatus(live) {
+    qsa("[data-live-status]").forEach(function (el) { el.hidden = live; });
+  }
+
+  function handle(msg) {
+    if (msg.type === "changed") {
+      qsa('[data-live-ticket="' + msg.ticket + '"][data-live-src]').forEach(refreshSoon);
+      qsa("[data-live-inbox][data-live-src]").forEach(refreshSoon);
+    } else if (msg.type === "viewer") {
+      if (msg.state === "left") delete viewers[msg.channel];
+      else viewers[msg.channel] = { user: msg.user, name: msg.name, state: msg.state, at: Date.now() };
+      renderViewers();
+    } else if (msg.type === "typing" && msg.who === "visitor") {
+      qsa('[data-live-typing="' + msg.ticket + '"]').forEach(function (el) {
+        el.hidden = !msg.on;
+        clearTimeout(typingTimer);
+        if (msg.on) typingTimer = setTimeout(function () { el.hidden = true; }, 6000);
+      });
+    } else if (msg.type === "presence") {
+      if (msg.user === me) qsa("[data-live-presence]").forEach(function (el) { el.value = msg.status; });
+      qsa("[data-live-presence-board][data-live-src]").forEach(refreshSoon);
+    } else if (msg.type === "hello") {
+      qsa("[data-live-presence]").forEach(function (el) { el.value = msg.presence; });
+    }
+  }
+
+  // Fragments -------------------------------------------------------------------------------------
+  function keyOf(el) { return el.id || el.dataset.liveSrc || ""; }
+
+  function refreshSoon(el) {
+    // Inside a list that is itself about to be re-fetched: the list brings the new row.
+    var outer = el.parentElement && el.parentElement.closest("[data-live-src]");
+    if (outer && outer !== el) { refreshSoon(outer); return; }
+    var key = keyOf(el);
+    if (pending[key]) return;
+    pending[key] = setTimeout(function () { delete pending[key]; refresh(key); }, 250);
+  }
+
+  function find(key) {
+    return document.getElementById(key) || document.querySelector('[data-live-src="' + CSS.escape(key) + '"]');
+  }
+
+  function refresh(key) {
+    var el = find(key);
+    if (!el) return;
+    var src = el.dataset.liveSrc || location.href;
+    fetch(src, { credentials: "same-origin", headers: { "X-Requested-With": "live" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = (el.id && doc.getElementById(el.id)) || doc.body.firstElementChild;
+        var current = find(key);
+        if (!fresh || !current) return;
+        var atBottom = current.scrollHeight - current.scrollTop - current.clientHeight < 40;
+        var pageBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+        current.replaceWith(fresh);
+        if (atBottom) fresh.scrollTop = fresh.scrollHeight;
+        if (pageBottom && fresh.matches(".sd-conversation, [data-last-message-id]")) window.scrollTo(0, document.body.scrollHeight);
+        markSeen();
+      })
+      .catch(function () { /* the next event or poll tries again */ });
+  }
+
+  function refreshAll() {
+    qsa("[data-live-ticket][data-live-src], [data-live-inbox][data-live-src], [data-live-presence-board][data-live-src]").forEach(refreshSoon);
+  }
+
+  function markSeen() {
+    if (!ticket || document.visibilityState !== "visible") return;
+    var conversation = document.querySelector('[data-live-ticket="' + ticket + '"][data-last-message-id]');
+    if (conversation) send({ type: "seen", ticket: ticket, upto: Number(conversation.dataset.lastMessageId) });
+  }
+
+  // Collision detection -----------------------------------------------------------------------------
+  function expireViewers() {
+    var cutoff = Date.now() - 70000;
+    Object.keys(viewers).forEach(function (channel) { if (viewers[channel].at < cutoff) delete viewers[channel]; });
+    renderViewers();
+  }
+
+  function renderViewers() {
+    var watching = {}, typing = {};
+    Object.keys(viewers).forEach(function (channel) {
+      var v = viewers[channel];
+      if (v.user === me) return;
+      (v.state === "replying" ? typing : watching)[v.user] = v.name;
+    });
+    Object.keys(typing).forEach(function (user) { delete watching[user]; });
+    var parts = [];
+    var names = function (map) { return Object.keys(map).map(function (k) { return map[k]; }).join(", "); };
+    if (Object.keys(typing).length) parts.push(cfg.tReplying.replace("%(names)s", names(typing)));
+    if (Object.keys(watching).length) parts.push(cfg.tViewing.replace("%(names)s", names(watching)));
+    qsa("[data-live-viewers]").forEach(function (el) {
+      el.textContent = parts.join(" · ");
+      el.classList.toggle("sd-collision", Object.keys(typing).length > 0);
+    });
+  }
+
+  function setReplying(on) {
+    if (on === replying) return;
+    replying = on;
+    send({ type: "replying", on: on });
+  }
+
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-live-reply]")) return;
+    setReplying(event.target.value.trim() !== "");
+    clearTimeout(replyIdle);
+    replyIdle = setTimeout(function () { setReplying(false); }, 8000);
+  });
+  document.addEventListener("submit", function () { setReplying(false); });
+
+  // Presence --------------------------------------------------------------------------------------
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-live-presence]")) return;
+    var status = event.target.value;
+    if (send({ type: "presence", status: status })) return;
+    var body = new URLSearchParams({ status: status });
+    fetch(cfg.presenceUrl, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "X-CSRFToken": cfg.csrf }
+    });
+  });
+
+  document.addEventListener("visibilitychange", markSeen);
+  window.SupportDeskLive = { refreshAll: refreshAll };
+  connect();
+})();

@@ -1,0 +1,89 @@
+"""Telling open agent pages (and chat visitors) that a ticket changed, over the channel layer.
+
+Events are pokes, not data: a page that hears "ticket 42 changed" re-fetches its server-rendered fragment,
+a chat socket re-reads the messages after the last one it sent. So a lost event costs freshness, never
+data, and the database stays the only source of truth.
+
+Groups:
+    ticket.<id>        pages showing that ticket, and the chat visitor of a chat ticket
+    inbox.all          inbox lists over every ticket
+    inbox.team.<id>    inbox lists of one team
+    inbox.user.<id>    "assigned to me" lists
+    desk.presence      supervisors' view of agent presence
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+
+INBOX_ALL = "inbox.all"
+PRESENCE_GROUP = "desk.presence"
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def team_group(team_id: int) -> str:
+    return f"inbox.team.{team_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"inbox.user.{user_id}"
+
+
+def publish_ticket_changed(ticket_id: int, kind: str) -> None:
+    """Poke every page showing ticket ``ticket_id``; ``kind`` says what happened (the action's reason).
+
+    Call it after commit, so whoever re-fetches sees the change:
+    ``transaction.on_commit(lambda: publish_ticket_changed(ticket.pk, reason))``. Never raises: a channel
+    layer outage must not fail the request whose change is already committed.
+    """
+    from tickets.models import Ticket, TicketEvent
+
+    row = Ticket.objects.filter(pk=ticket_id).values("team_id", "assignee_id").first()
+    groups = [ticket_group(ticket_id), INBOX_ALL]
+    if row is not None:
+        if row["team_id"]:
+            groups.append(team_group(row["team_id"]))
+        if row["assignee_id"]:
+            groups.append(user_group(row["assignee_id"]))
+    if kind == "assigned":
+        # The previous assignee's "mine" list loses the ticket.
+        from django.contrib.auth import get_user_model
+
+        before = (
+            TicketEvent.objects.filter(ticket_id=ticket_id, kind=TicketEvent.Kind.ASSIGNED)
+            .order_by("-created_at", "-pk")
+            .values_list("before", flat=True)
+            .first()
+        )
+        if isinstance(before, str):
+            previous = get_user_model().objects.filter(username=before).values_list("pk", flat=True).first()
+            if previous is not None:
+                groups.append(user_group(previous))
+    send_to_groups(groups, {"type": "ticket.changed", "ticket": ticket_id, "kind": kind})
+
+
+def send_to_groups(groups: Iterable[str], event: dict[str, Any]) -> None:
+    """Send one event to several groups from synchronous code; logs instead of raising."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    names = list(dict.fromkeys(groups))
+
+    async def send_all() -> None:
+        await asyncio.gather(*(layer.group_send(name, event) for name in names))
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        log.warning("Could not publish %s to %s", event.get("type"), names, exc_info=True)

@@ -108,9 +108,11 @@ def calendar_for_team(team_id: int | None) -> BusinessCalendar | None:
 
 
 def next_opening(team_id: int | None = None, *, at: dt.datetime | None = None) -> dt.datetime:
-    """When the team's desk is (next) open: ``at`` itself when open now. For out-of-hours replies and
-    the chat widget. Without any calendar the desk counts as always open."""
+    """When the team's desk is (next) open: ``at`` itself when open now, given in the calendar's time
+    zone (so a caller can show it to customers as is). For out-of-hours replies and the chat widget.
+    Without any calendar the desk counts as always open. Raises ScheduleError for a calendar that never
+    opens."""
     at = at or timezone.now()
     calendar = calendar_for_team(team_id)
     schedule = schedule_for(calendar, around=at) if calendar is not None else always_open()
-    return next_open(schedule, at)
+    return next_open(schedule, at).astimezone(schedule.tz)

@@ -228,8 +228,6 @@ EMAIL_MAX_RAW_BYTES = env_int("EMAIL_MAX_RAW_BYTES", 40 * 1024 * 1024, minimum=6
 EMAIL_AUTO_REPLY_WINDOW_MINUTES = env_int("EMAIL_AUTO_REPLY_WINDOW_MINUTES", 60, minimum=1)
 EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = env_int("EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT", 5, minimum=0)
 EMAIL_AUTO_REPLY_MAX_PER_TICKET = env_int("EMAIL_AUTO_REPLY_MAX_PER_TICKET", 2, minimum=0)
-# Opening hours for the out-of-hours reply until the SLA calendars take over: "mon-fri 08:00-17:00".
-SUPPORT_OPENING_HOURS = env_str("SUPPORT_OPENING_HOURS", "mon-fri 08:00-17:00")
 EMAIL_IMAP_POLL_SECONDS = env_int("EMAIL_IMAP_POLL_SECONDS", 60, minimum=10)
 EMAIL_IMAP_BATCH_SIZE = env_int("EMAIL_IMAP_BATCH_SIZE", 50, minimum=1, maximum=1000)
 EMAIL_IMAP_TIMEOUT_SECONDS = env_int("EMAIL_IMAP_TIMEOUT_SECONDS", 30, minimum=1)
@@ -298,7 +296,7 @@ if env_str("RATELIMIT_IP_META_KEY"):
 # Signed status links stay valid this many days after the ticket's last activity.
 STATUS_LINK_MAX_AGE_DAYS = env_int("STATUS_LINK_MAX_AGE_DAYS", 180, minimum=1)
 DEFAULT_PHONE_REGION = env_choice("DEFAULT_PHONE_REGION", "ID", ["ID", "MY", "SG", "PH", "TH", "VN"])
-# Reply text shown out of hours until a team has an SLA calendar.
+# Custom out-of-hours sentence ({next_open} is filled in); opening hours are the SLA calendars.
 OUT_OF_HOURS_TEXT = env_str("OUT_OF_HOURS_TEXT", "")
 
 # --- Message channels: WhatsApp, Instagram, Messenger, X (channels_intake, branch meta) ------------

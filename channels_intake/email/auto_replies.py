@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,74 +21,36 @@ from django.utils.translation import gettext as _
 
 from channels_intake.email.message_ids import make_message_id
 from channels_intake.email.models import EmailAddressStatus, SentEmail
+from sla.calendar import ScheduleError
+from sla.schedules import next_opening
 from tickets.models import Direction, Ticket
 from tickets.notifications import AUTOMATIC_HEADERS
 
 log = logging.getLogger(__name__)
 OUT_OF_HOURS_REPEAT = dt.timedelta(hours=12)
-_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_RULE = re.compile(r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?)\s+(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$")
-
-OpeningHours = dict[int, list[tuple[dt.time, dt.time]]]
-
-
-def parse_opening_hours(value: str) -> OpeningHours:
-    """'mon-fri 08:00-17:00, sat 09:00-13:00' -> {weekday: [(start, end)]}; raises ValueError."""
-    hours: OpeningHours = {}
-    for rule in filter(None, (part.strip().lower() for part in value.split(","))):
-        match = _RULE.match(rule)
-        if match is None:
-            raise ValueError(f"{rule!r} is not like 'mon-fri 08:00-17:00'.")
-        first, _sep, last = match["days"].partition("-")
-        if first not in _DAYS or (last and last not in _DAYS):
-            raise ValueError(f"{match['days']!r}: days are mon, tue, wed, thu, fri, sat, sun.")
-        start = dt.time.fromisoformat(match["start"].zfill(5))
-        end = dt.time.fromisoformat(match["end"].zfill(5))
-        if end <= start:
-            raise ValueError(f"{rule!r}: the closing time must be after the opening time.")
-        begin, stop = _DAYS.index(first), _DAYS.index(last or first)
-        days = range(begin, stop + 1) if begin <= stop else [*range(begin, 7), *range(0, stop + 1)]
-        for day in days:
-            hours.setdefault(day, []).append((start, end))
-    return hours
-
-
-def next_opening(now: dt.datetime, hours: OpeningHours) -> dt.datetime | None:
-    """None while open (or when no hours are set); else when the team is next at work."""
-    if not hours:
-        return None
-    local = timezone.localtime(now)
-    for offset in range(8):
-        day = local.date() + dt.timedelta(days=offset)
-        for start, end in sorted(hours.get(day.weekday(), [])):
-            opens = timezone.make_aware(dt.datetime.combine(day, start), local.tzinfo)
-            closes = timezone.make_aware(dt.datetime.combine(day, end), local.tzinfo)
-            if opens <= local < closes:
-                return None
-            if local < opens:
-                return opens
-    return None
 
 
 def out_of_hours_notice(ticket: Ticket, *, now: dt.datetime | None = None) -> str | None:
     """The sentence telling this ticket's customer when we will answer, or None while the team is open.
 
-    The one place that knows about opening hours: swap its body for the SLA calendar's next_open once
-    teams have calendars. Call inside translation.override(customer's language).
+    Opening hours are the SLA business calendars: the ticket's team calendar, else the default calendar
+    (no calendar at all counts as always open). The time is given in that calendar's time zone. Call
+    inside translation.override(customer's language).
     """
+    at = now or timezone.now()
     try:
-        hours = parse_opening_hours(settings.SUPPORT_OPENING_HOURS)
-    except ValueError:
-        return None  # reported by the system check channels_intake.E101
-    opens = next_opening(now or timezone.now(), hours)
-    if opens is None:
+        opens = next_opening(ticket.team_id, at=at)
+    except ScheduleError as error:  # a calendar with no opening hours at all: say nothing about hours
+        log.warning("No out-of-hours notice for ticket %s: %s", ticket.pk, error)
         return None
-    when = formats.date_format(timezone.localtime(opens), "l, j F Y H:i")
+    if opens <= at:
+        return None
+    when = formats.date_format(opens, "l, j F Y H:i")
     if settings.OUT_OF_HOURS_TEXT:
         return settings.OUT_OF_HOURS_TEXT.replace("{next_open}", when)
     return _("Our team is not at work right now. We will answer from %(when)s (%(zone)s).") % {
         "when": when,
-        "zone": settings.TIME_ZONE,
+        "zone": opens.tzname(),
     }
 
 

@@ -5,24 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
-
-from channels_intake.email.auto_replies import parse_opening_hours
+from django.core.checks import CheckMessage, Warning, register
 
 
 @register()
 def check_email_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     problems: list[CheckMessage] = []
-    try:
-        parse_opening_hours(settings.SUPPORT_OPENING_HOURS)
-    except ValueError as error:
-        problems.append(
-            Error(
-                f"SUPPORT_OPENING_HOURS cannot be read: {error}",
-                hint="Write it like 'mon-fri 08:00-17:00, sat 09:00-13:00', or leave it empty (always open).",
-                id="channels_intake.E101",
-            )
-        )
     if settings.EMAIL_MAX_PART_BYTES > settings.EMAIL_MAX_MESSAGE_BYTES:
         problems.append(
             Warning(

@@ -77,5 +77,7 @@ def test_the_ticket_panel_shows_business_time_left_and_time_taken(personas):
 
 
 def test_next_opening_tells_the_chat_widget_when_the_desk_opens_again(personas):
-    assert next_opening(at=wib(2025, 11, 15, 7, 0)) == wib(2025, 11, 15, 9, 0)  # Saturday, default preset
+    opens = next_opening(at=wib(2025, 11, 15, 7, 0))
+    assert opens == wib(2025, 11, 15, 9, 0)  # Saturday, default preset
+    assert (opens.hour, opens.tzname()) == (9, "WIB")  # in the calendar's time zone, ready to show
     assert next_opening(personas.team.pk, at=wib(2025, 11, 17, 12, 0)) == wib(2025, 11, 17, 12, 0)

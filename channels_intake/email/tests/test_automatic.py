@@ -7,19 +7,25 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from channels_intake.email import adapter
-from channels_intake.email.auto_replies import next_opening, parse_opening_hours
+from channels_intake.email.auto_replies import out_of_hours_notice
 from channels_intake.email.models import EmailAddressStatus, SentEmail
 from channels_intake.models import InboundEvent
+from sla.models import BusinessCalendar, OpeningHours, TeamCalendar
 from tests.factories import customer_ticket
 from tickets import actions
 from tickets.models import DeliveryStatus, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 JAKARTA = ZoneInfo("Asia/Jakarta")
-SATURDAY_NIGHT = dt.datetime(2024, 3, 30, 22, 0, tzinfo=JAKARTA)
-MONDAY_MORNING = dt.datetime(2024, 4, 1, 10, 0, tzinfo=JAKARTA)
+# On the seeded weekday/weekend calendar (weekdays 08.00–21.00, weekends and holidays 09.00–17.00 WIB):
+SATURDAY_EVENING = dt.datetime(2025, 11, 15, 20, 0, tzinfo=JAKARTA)  # closed since 17.00
+SUNDAY_OPENING_ID = "Minggu, 16 November 2025 09:00"
+SUNDAY_OPENING_EN = "Sunday, 16 November 2025 09:00"
+MONDAY_MORNING = dt.datetime(2025, 11, 17, 10, 0, tzinfo=JAKARTA)  # open
+FRIDAY_NOON = dt.datetime(2025, 11, 14, 12, 0, tzinfo=JAKARTA)  # open
 
 
 @pytest.fixture
@@ -78,14 +84,13 @@ def test_a_human_message_gets_an_acknowledgement_with_number_and_status_link(ing
     assert SentEmail.objects.get().kind == SentEmail.Kind.ACKNOWLEDGEMENT
 
 
-def test_the_acknowledgement_speaks_the_customer_s_language(ingest, mailoutbox, settings):
+def test_the_acknowledgement_speaks_the_customer_s_language(ingest, mailoutbox, weekday_weekend_calendar):
     # Day names come from Django's own translations, so they show the language without our catalogue.
-    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
-    with time_machine.travel(SATURDAY_NIGHT):
+    with time_machine.travel(SATURDAY_EVENING):
         ingest("english_customer.eml")
         ingest("gmail_plain_id.eml")
-    assert "Monday, 1 April 2024 08:00" in mailoutbox[0].body
-    assert "Senin, 1 April 2024 08:00" in mailoutbox[1].body
+    assert SUNDAY_OPENING_EN in mailoutbox[0].body
+    assert SUNDAY_OPENING_ID in mailoutbox[1].body
 
 
 @pytest.mark.parametrize(
@@ -100,42 +105,82 @@ def test_the_acknowledgement_speaks_the_customer_s_language(ingest, mailoutbox, 
         "noreply_marketplace_notification.eml",
     ],
 )
-def test_automatic_mail_never_gets_an_automatic_answer(name, ingest, mailoutbox, settings):
-    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
-    with time_machine.travel(SATURDAY_NIGHT):
+def test_automatic_mail_never_gets_an_automatic_answer(name, ingest, mailoutbox, weekday_weekend_calendar):
+    with time_machine.travel(SATURDAY_EVENING):
         ingest(name)
         ingest(name.replace(".eml", ".eml"))  # the same again (a re-delivery)
     assert mailoutbox == []
 
 
-def test_out_of_hours_the_acknowledgement_says_when_the_team_answers(ingest, mailoutbox, settings):
-    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
-    with time_machine.travel(SATURDAY_NIGHT):
+def test_out_of_hours_the_acknowledgement_says_when_the_team_answers(
+    ingest, mailoutbox, weekday_weekend_calendar
+):
+    with time_machine.travel(SATURDAY_EVENING):  # Saturday 20.00: weekends close at 17.00
         ingest("gmail_plain_id.eml")
-    assert "Senin, 1 April 2024 08:00" in mailoutbox[0].body
+    assert f"{SUNDAY_OPENING_ID} (WIB)" in mailoutbox[0].body
 
 
-def test_the_out_of_hours_text_setting_replaces_the_sentence(ingest, mailoutbox, settings):
-    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+def test_on_a_national_holiday_the_team_answers_from_the_holiday_opening(
+    ingest, mailoutbox, weekday_weekend_calendar
+):
+    # Christmas Day 2026 is a Friday: a weekday would open at 08.00, a national holiday opens at 09.00.
+    with time_machine.travel(dt.datetime(2026, 12, 25, 8, 0, tzinfo=JAKARTA)):
+        ingest("gmail_plain_id.eml")
+    assert "Jumat, 25 Desember 2026 09:00 (WIB)" in mailoutbox[0].body
+    ticket = Ticket.objects.get()
+    with translation.override("en"):
+        ordinary_friday = out_of_hours_notice(ticket, now=dt.datetime(2026, 12, 18, 7, 0, tzinfo=JAKARTA))
+    assert ordinary_friday is not None and "Friday, 18 December 2026 08:00" in ordinary_friday
+
+
+def test_the_team_s_own_calendar_wins_and_the_notice_uses_its_time_zone(personas):
+    makassar = BusinessCalendar.objects.create(name="Makassar office", time_zone="Asia/Makassar")
+    for day in range(5):
+        OpeningHours.objects.create(calendar=makassar, day=day, opens=dt.time(8), closes=dt.time(17))
+    TeamCalendar.objects.create(team=personas.team, calendar=makassar)
+    teams_ticket = customer_ticket(team_slug=personas.team.slug, sender="ani@example.test")
+    unassigned = customer_ticket(sender="budi@example.test")
+    assert teams_ticket.team_id == personas.team.pk and unassigned.team_id is None
+    with translation.override("en"):
+        notice = out_of_hours_notice(teams_ticket, now=SATURDAY_EVENING)
+        assert out_of_hours_notice(unassigned, now=SATURDAY_EVENING) is None  # the default: 24/7
+        assert out_of_hours_notice(teams_ticket, now=MONDAY_MORNING) is None  # 11.00 WITA
+    assert notice == (
+        "Our team is not at work right now. We will answer from Monday, 17 November 2025 08:00 (WITA)."
+    )
+
+
+def test_a_calendar_that_never_opens_gives_no_notice_and_a_warning(personas, caplog):
+    closed = BusinessCalendar.objects.create(name="Closed", observe_holidays=False)
+    TeamCalendar.objects.create(team=personas.team, calendar=closed)
+    ticket = customer_ticket(team_slug=personas.team.slug)
+    assert out_of_hours_notice(ticket, now=SATURDAY_EVENING) is None
+    assert "no opening hours" in caplog.text
+
+
+def test_the_out_of_hours_text_setting_replaces_the_sentence(
+    ingest, mailoutbox, settings, weekday_weekend_calendar
+):
     settings.OUT_OF_HOURS_TEXT = "Tim kami libur. Kami balas mulai {next_open}."
-    with time_machine.travel(SATURDAY_NIGHT):
+    with time_machine.travel(SATURDAY_EVENING):
         ingest("english_customer.eml")
-    assert "Tim kami libur. Kami balas mulai Monday, 1 April 2024 08:00." in mailoutbox[0].body
+    assert f"Tim kami libur. Kami balas mulai {SUNDAY_OPENING_EN}." in mailoutbox[0].body
 
 
-def test_within_opening_hours_there_is_no_out_of_hours_notice(ingest, mailoutbox, settings):
-    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
+def test_within_opening_hours_there_is_no_out_of_hours_notice(ingest, mailoutbox, weekday_weekend_calendar):
     with time_machine.travel(MONDAY_MORNING):
         ingest("gmail_plain_id.eml")
         ingest("reply_references_stored_customer_id.eml")
-    assert len(mailoutbox) == 1 and "08:00" not in mailoutbox[0].body
+    assert len(mailoutbox) == 1
+    assert "2025" not in mailoutbox[0].body and "(WIB)" not in mailoutbox[0].body
 
 
-def test_a_follow_up_out_of_hours_gets_one_notice_per_ticket_per_night(ingest, mailoutbox, settings):
-    settings.SUPPORT_OPENING_HOURS = "mon-fri 08:00-17:00"
-    with time_machine.travel(dt.datetime(2024, 3, 29, 12, 0, tzinfo=JAKARTA)):
+def test_a_follow_up_out_of_hours_gets_one_notice_per_ticket_per_night(
+    ingest, mailoutbox, weekday_weekend_calendar
+):
+    with time_machine.travel(FRIDAY_NOON):
         ingest("gmail_plain_id.eml")  # Friday noon: acknowledgement only
-    with time_machine.travel(SATURDAY_NIGHT):
+    with time_machine.travel(SATURDAY_EVENING):
         ingest("reply_references_stored_customer_id.eml")
         raw = (
             b"From: Budi Santoso <budi.santoso@gmail.example>\nTo: cs@tokoku.example\n"
@@ -144,7 +189,8 @@ def test_a_follow_up_out_of_hours_gets_one_notice_per_ticket_per_night(ingest, m
         )
         ingest(raw)
     assert [m.extra_headers.get("Auto-Submitted") for m in mailoutbox] == ["auto-replied", "auto-replied"]
-    assert "Senin, 1 April 2024 08:00" in mailoutbox[1].body
+    assert "2025" not in mailoutbox[0].body
+    assert SUNDAY_OPENING_ID in mailoutbox[1].body
     assert SentEmail.objects.filter(kind=SentEmail.Kind.OUT_OF_HOURS).count() == 1
 
 
@@ -171,9 +217,8 @@ def test_a_loop_with_an_always_auto_replying_address_stays_bounded(ingest, mailo
     assert Ticket.objects.count() == 4  # the robot's mail is kept, just not answered
 
 
-def test_a_loop_on_one_ticket_stops_at_the_per_ticket_cap(ingest, mailoutbox, settings):
-    settings.SUPPORT_OPENING_HOURS = "mon-sun 08:00-09:00"
-    with time_machine.travel(SATURDAY_NIGHT):
+def test_a_loop_on_one_ticket_stops_at_the_per_ticket_cap(ingest, mailoutbox, weekday_weekend_calendar):
+    with time_machine.travel(SATURDAY_EVENING):
         ingest(b"From: robot@loop.example\nMessage-ID: <t0@loop.example>\nSubject: hi\n\nhi\n")
         for number in range(1, 20):
             # A robot that keeps threading, but changes nothing else: each is a follow-up out of hours.
@@ -182,6 +227,7 @@ def test_a_loop_on_one_ticket_stops_at_the_per_ticket_cap(ingest, mailoutbox, se
                 f"Subject: Re: hi\n\nauto {number}\n".encode()
             )
     assert len(mailoutbox) == 1  # the acknowledgement (with the out-of-hours notice), then silence
+    assert SUNDAY_OPENING_ID in mailoutbox[0].body
     assert Ticket.objects.count() == 1
 
 
@@ -190,19 +236,6 @@ def test_no_automatic_mail_goes_to_an_address_that_bounced(sent_reply, ingest, m
     mailoutbox.clear()
     ingest(b"From: budi@example.test\nMessage-ID: <new-one@example.test>\nSubject: baru\n\nhalo\n")
     assert mailoutbox == []
-
-
-def test_opening_hours_are_parsed_and_the_next_opening_found():
-    hours = parse_opening_hours("mon-fri 08:00-17:00, sat 09:00-13:00")
-    assert next_opening(dt.datetime(2024, 3, 30, 10, 0, tzinfo=JAKARTA), hours) is None  # Saturday 10:00
-    assert next_opening(dt.datetime(2024, 3, 30, 14, 0, tzinfo=JAKARTA), hours) == MONDAY_MORNING.replace(
-        hour=8
-    )
-    assert next_opening(dt.datetime(2024, 3, 29, 7, 0, tzinfo=JAKARTA), hours) == dt.datetime(
-        2024, 3, 29, 8, 0, tzinfo=JAKARTA
-    )
-    with pytest.raises(ValueError, match="not like"):
-        parse_opening_hours("weekdays 8-5")
 
 
 def test_automatic_detection_reads_the_headers_real_responders_use():

@@ -197,11 +197,3 @@ def test_ingest_email_imports_a_maildir_and_reports_quarantines(db, tmp_path, ca
 def test_ingest_email_refuses_a_path_that_is_not_mail(db, tmp_path):
     with pytest.raises(CommandError, match="neither a message file nor a maildir"):
         call_command("ingest_email", str(tmp_path / "missing"))
-
-
-def test_unreadable_opening_hours_stop_start_up_with_a_sentence(settings):
-    from channels_intake.email.checks import check_email_settings
-
-    settings.SUPPORT_OPENING_HOURS = "senin-jumat 8-17"
-    [problem] = [p for p in check_email_settings() if p.id == "channels_intake.E101"]
-    assert "SUPPORT_OPENING_HOURS" in problem.msg and "mon-fri 08:00-17:00" in problem.hint

@@ -14,6 +14,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connection
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from channels_intake.chat import visitor
@@ -150,7 +151,9 @@ class VisitorConsumer(JsonConsumer):
     def handle(self, content: dict[str, Any]) -> visitor.Outcome:
         assert self.session is not None
         self.session.refresh_from_db()
-        return visitor.handle(self.session, content)
+        # Refusals are read by the visitor: in the language they chose in the widget.
+        with translation.override(self.session.language or "id"):
+            return visitor.handle(self.session, content)
 
     def snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]], int | None]:
         assert self.session is not None

@@ -280,7 +280,7 @@ def test_a_visitor_who_waits_too_long_is_offered_to_leave_a_message_and_is_then_
 
 
 def test_ending_the_chat_stops_further_messages(widget):
-    session = make_session(widget)
+    session = make_session(widget, language="en")  # the socket answers in the visitor's language
 
     visitor.post_message(session, client_id=str(uuid.uuid4()), text="Halo?")
 

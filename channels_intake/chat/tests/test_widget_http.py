@@ -131,7 +131,12 @@ def test_typing_someone_elses_email_does_not_join_their_open_chat(widget, topic)
 
 
 def upload(client, widget, session, *files, client_id=None):
-    data = {"token": visitor_token(session), "client_id": client_id or str(uuid.uuid4()), "file": list(files)}
+    data = {
+        "token": visitor_token(session),
+        "client_id": client_id or str(uuid.uuid4()),
+        "file": list(files),
+        "language": "en",  # errors come in the widget's language
+    }
     return client.post(url("upload", widget), data, headers={"origin": SHOP})
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", ticket.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/canned/<int:reply_pk>/", ticket.canned_reply, name="canned-reply"),
     path("tickets/<int:pk>/reply/", ticket_actions.reply, name="reply"),
+    path("tickets/<int:pk>/template/", ticket_actions.send_template, name="template"),
     path("tickets/<int:pk>/note/", ticket_actions.note, name="note"),
     path("tickets/<int:pk>/take/", ticket_actions.take, name="take"),
     path("tickets/<int:pk>/assign/", ticket_actions.assign, name="assign"),

@@ -34,6 +34,17 @@
     });
   });
 
+  // WhatsApp templates: show only the chosen template's variables.
+  document.querySelectorAll("select[data-template-picker]").forEach(function (select) {
+    var sync = function () {
+      select.form.querySelectorAll("[data-template-fields]").forEach(function (fields) {
+        fields.toggleAttribute("data-hidden", fields.dataset.templateFields !== select.value);
+      });
+    };
+    select.addEventListener("change", sync);
+    sync();
+  });
+
   // Canned replies: the server fills the variables; the text is inserted where the cursor is.
   document.querySelectorAll("select[data-canned-for]").forEach(function (select) {
     var area = document.getElementById(select.dataset.cannedFor);

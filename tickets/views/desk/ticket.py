@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from tickets import canned
 from tickets.access import access_ticket
 from tickets.models import HoldReason, Status, Ticket
-from tickets.views.desk import forms
+from tickets.views.desk import forms, messaging
 from tickets.views.desk.common import agent_required, render_desk
 
 OTHER_TICKETS_SHOWN = 15
@@ -69,6 +69,7 @@ def ticket_page(
             for value, label in Status.choices
         ],
         "hold_reasons": [choice for choice in HoldReason.choices if choice[0]],
+        **messaging.composer_context(ticket, bound.get("template")),
     }
     return render_desk(request, "desk/ticket.html", context, status=status)
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from tickets import actions
 from tickets.access import access_ticket
 from tickets.models import Ticket
-from tickets.views.desk import forms
+from tickets.views.desk import forms, messaging
 from tickets.views.desk.common import View, agent_required
 from tickets.views.desk.ticket import ticket_page
 
@@ -77,6 +77,21 @@ def reply(request: HttpRequest, ticket: Ticket) -> HttpResponse:
             status=data["status"] or None,
         ),
         _("Reply queued for sending."),
+    )
+
+
+@ticket_form
+def send_template(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    form = messaging.TemplateForm(request.POST, ticket=ticket)
+    return apply(
+        request,
+        ticket,
+        "template",
+        form,
+        lambda data: actions.send_template(
+            ticket, by=request.user, template=data["template"], variables=data["variables"]
+        ),
+        _("Template queued for sending."),
     )
 
 

@@ -117,11 +117,12 @@ def free_port() -> int:
 
 
 def _stop(process: subprocess.Popen[bytes], *, grace: float = 15) -> None:
-    """Stop one process we started (its own process group), politely first."""
+    """Stop one process we started: SIGTERM to it (gunicorn's master and Celery's main process stop their
+    own children), then its whole process group if it has not stopped after ``grace`` seconds."""
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+        os.kill(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
@@ -188,7 +189,8 @@ def celery_worker(url: str, *, concurrency: int = 1) -> Iterator[subprocess.Pope
         "--without-mingle",
         "--without-heartbeat",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # Its start-up banner goes to stdout; errors still reach stderr.
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     try:
         time.sleep(3)  # let it connect to the broker before the load starts
         if process.poll() is not None:

@@ -2,8 +2,9 @@
 
 On PostgreSQL the words go through real full-text search ('simple' configuration, so Indonesian and
 English are treated alike) over subject + Ticket.search_text, served by the GIN index of migration
-0004_desk_search_indexes; order numbers (any part of them), names and addresses through the trigram
-indexes of migration 0005_bench_search_indexes. Every part of
+0004_desk_search_indexes; order numbers by their start through the UPPER(order_ref) index, or by digits
+anywhere in them, and names and addresses, through the trigram indexes of migration
+0005_bench_search_indexes. Every part of
 the search is a condition on the ticket row that one of those indexes answers (contacts found first, in
 a subquery run once), so PostgreSQL combines them in one bitmap scan instead of reading the whole ticket
 table (docs/PERFORMANCE.md). On SQLite the same questions are answered with icontains, which is enough
@@ -67,7 +68,12 @@ def search(tickets: Rows, text: str) -> Rows:
             condition |= Q(pk=number)
         return tickets.filter(condition)
     names, addresses = _contact_ids(text)
-    condition = Q(search_document=_search_query(text)) | Q(order_ref__icontains=text)
+    # An order number matches from its start (the btree prefix index), or by digits anywhere in it (the
+    # trigram index: its trigrams of letters and slashes are in every order number, too slow to look up).
+    order = (
+        Q(order_ref__icontains=text) if text.isdigit() and len(text) >= 4 else Q(order_ref__istartswith=text)
+    )
+    condition = Q(search_document=_search_query(text)) | order
     condition |= Q(_AnyOf(F("contact_id"), Subquery(names))) | Q(_AnyOf(F("contact_id"), Subquery(addresses)))
     if number is not None:
         condition |= Q(pk=number)

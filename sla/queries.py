@@ -2,6 +2,7 @@
 
 tickets = with_sla_clocks(Ticket.objects.for_list())      # + 1 query per page, whatever its size
 tickets = breaching_soon(visible_tickets(user))           # running clocks first, soonest due first
+tickets = with_running_clock(tickets)                     # the same tickets, unordered (to count them)
 tickets = breached(tickets) / at_risk(tickets)            # filters, combinable with any other
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sla.models import SlaClock
@@ -38,12 +39,35 @@ def with_sla_clocks(tickets: Rows) -> Rows:
     )
 
 
+def with_running_clock(tickets: Rows) -> Rows:
+    """Tickets with a clock that can still fall due: the rows breaching_soon lists, unordered (to count)."""
+    return tickets.filter(Exists(running_clocks().filter(ticket=OuterRef("pk"))))
+
+
 def breaching_soon(tickets: Rows) -> Rows:
-    """Tickets with a running clock, the soonest due first (annotated ``sla_next_due``)."""
-    next_due = running_clocks().filter(ticket=OuterRef("pk")).order_by("due_at").values("due_at")[:1]
+    """Tickets with a running clock, the soonest due first (annotated ``sla_next_due``).
+
+    Each ticket is joined to its soonest running clock (no running clock of the same ticket comes
+    before it), so the database can walk the partial index slaclock_due_running in due order and stop
+    after a page, instead of working out every open ticket's next due time and sorting them all.
+    """
+    running = Q(
+        sla_clocks__met_at__isnull=True,
+        sla_clocks__breached_at__isnull=True,
+        sla_clocks__due_at__isnull=False,
+    )
+    sooner = running_clocks().filter(
+        Q(due_at__lt=OuterRef("sla_next_due"))
+        | Q(due_at=OuterRef("sla_next_due"), pk__lt=OuterRef("sla_next_id")),
+        ticket=OuterRef("pk"),
+    )
     return (
-        tickets.filter(Exists(running_clocks().filter(ticket=OuterRef("pk"))))
-        .annotate(sla_next_due=Subquery(next_due))
+        tickets.alias(
+            sla_next=FilteredRelation("sla_clocks", condition=running), sla_next_id=F("sla_next__id")
+        )
+        .annotate(sla_next_due=F("sla_next__due_at"))
+        .filter(sla_next_id__isnull=False)
+        .filter(~Exists(sooner))
         .order_by("sla_next_due", "pk")
     )
 

@@ -2,6 +2,10 @@
 
 Everything the inbox asks of the database is decided here; the view only passes the agent's choices
 in. A page of any size costs the same number of queries (Ticket.objects.for_list plus fixed prefetches).
+
+Counts stop past COUNT_LIMIT ("1,000+", "More than 1,000 tickets"): an exact count reads every matching row, which
+at a million tickets with a hundred thousand open costs more than the rest of the page (see
+docs/PERFORMANCE.md); a capped count reads at most COUNT_LIMIT index entries whatever the table holds.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Substr
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from sla import queries as sla_queries
@@ -73,6 +79,7 @@ SORTS: dict[str, str | Promise] = {
 }
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
+COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,20 @@ class InboxQuery:
 
     def tickets(self, user: Any, *, now: dt.datetime | None = None) -> TicketQuerySet:
         """The inbox rows for ``user``, sorted, with everything a row shows fetched up front."""
-        now = now or timezone.now()
+        rows = self._matching(user, now or timezone.now())
+        if self.queue == "breaching":
+            return sla_queries.breaching_soon(for_inbox(rows))
+        return sort(for_inbox(rows), self.sort)
+
+    def paginator(self, user: Any, per_page: int) -> CappedPaginator:
+        """Pages of ``tickets``, counted on the bare matching rows (no joins, no sorting to pay for)."""
+        now = timezone.now()
+        counted = self._matching(user, now)
+        if self.queue == "breaching":
+            counted = sla_queries.with_running_clock(counted)
+        return CappedPaginator(self.tickets(user, now=now), per_page, counted=counted)
+
+    def _matching(self, user: Any, now: dt.datetime) -> TicketQuerySet:
         rows: TicketQuerySet = Ticket.objects.filter(
             QUEUE_BY_SLUG[self.queue].where(user, now), self.filters.where(user)
         )
@@ -129,9 +149,7 @@ class InboxQuery:
             rows = sla_queries.breached(rows, now=now)
         elif self.filters.sla == "at_risk":
             rows = sla_queries.at_risk(rows, now=now)
-        if self.queue == "breaching":
-            return sla_queries.breaching_soon(for_inbox(rows))
-        return sort(for_inbox(rows), self.sort)
+        return rows
 
 
 def for_inbox(tickets: TicketQuerySet) -> TicketQuerySet:
@@ -162,17 +180,64 @@ def sort(tickets: TicketQuerySet, key: str) -> TicketQuerySet:
     return tickets.order_by("-updated_at", "-id")
 
 
+class CappedCount(Subquery):
+    """How many rows ``queryset`` has, counting no further than COUNT_LIMIT + 1 (a scalar subquery)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        # One past the limit, so "more than COUNT_LIMIT" can be told from "exactly COUNT_LIMIT".
+        super().__init__(queryset.order_by().values("pk")[: COUNT_LIMIT + 1], output_field=IntegerField())
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_LIMIT: pages up to there, and ``capped`` says there is more.
+
+    ``counted``: the same rows as ``object_list`` in a cheaper form to count (default: object_list).
+    """
+
+    def __init__(self, object_list: Any, per_page: int, *, counted: QuerySet[Any] | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = object_list if counted is None else counted
+
+    @property
+    def limit(self) -> int:
+        return COUNT_LIMIT
+
+    @cached_property
+    def count(self) -> int:
+        # Which rows are counted does not matter, so no ordering, columns or joins beyond the filters.
+        return int(self.counted.order_by().values("pk")[: COUNT_LIMIT + 1].count())
+
+    @property
+    def capped(self) -> bool:
+        return bool(self.count > COUNT_LIMIT)
+
+    def page(self, number: Any) -> Any:
+        """A full page even past the counted rows (Django's cuts the page at ``count``)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)  # type: ignore[attr-defined]
+
+
 def queue_counts(user: Any, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """How many tickets each counted queue holds, in one query."""
+    """How many tickets each counted queue holds (past COUNT_LIMIT: COUNT_LIMIT + 1), in one query.
+
+    Each count is its own capped subquery, answered from the queue's index (ticket_open_assignee,
+    ticket_open_updated, ticket_status_updated, ticket_resolved_at) without reading the table.
+    """
     now = now or timezone.now()
-    counted = [queue for queue in QUEUES if queue.counted]
-    relevant = Q(status__in=OPEN_STATUSES) | Q(resolved_at__gte=now - RECENTLY_RESOLVED)
-    totals = Ticket.objects.filter(relevant).aggregate(
-        **{queue.slug: Count("pk", filter=queue.where(user, now)) for queue in counted}
-    )
-    return {slug: value or 0 for slug, value in totals.items()}
+    counts = {
+        queue.slug: CappedCount(Ticket.objects.filter(queue.where(user, now)))
+        for queue in QUEUES
+        if queue.counted
+    }
+    # The agent's own row carries the counts ("mine" is theirs anyway): one query, one row.
+    totals = get_user_model().objects.filter(pk=user.pk).annotate(**counts).values(*counts).first() or {}
+    return {slug: totals.get(slug) or 0 for slug in counts}
 
 
 def teams_with_open_counts() -> QuerySet[Team]:
-    """Every team with ``open_count``, its open tickets, in one query."""
-    return Team.objects.annotate(open_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)))
+    """Every team with ``open_count``, its open tickets (past COUNT_LIMIT: COUNT_LIMIT + 1), in one query."""
+    open_tickets = Ticket.objects.filter(team=OuterRef("pk"), status__in=OPEN_STATUSES)
+    return Team.objects.annotate(open_count=CappedCount(open_tickets))

@@ -2,8 +2,13 @@
 
 On PostgreSQL the words go through real full-text search ('simple' configuration, so Indonesian and
 English are treated alike) over subject + Ticket.search_text, served by the GIN index of migration
-0004_desk_search_indexes; order numbers match by any part through the trigram index of migration 0005.
-On SQLite the same questions are answered with icontains, which is enough for a single-office install.
+0004_desk_search_indexes; order numbers by their start through the UPPER(order_ref) index, or by digits
+anywhere in them, and names and addresses, through the trigram indexes of migration
+0006_contact_search_trigram (and 0005_order_ref_trigram for order numbers). Every part of
+the search is a condition on the ticket row that one of those indexes answers (contacts found first, in
+a subquery run once), so PostgreSQL combines them in one bitmap scan instead of reading the whole ticket
+table (docs/PERFORMANCE.md). On SQLite the same questions are answered with icontains, which is enough
+for a single-office install.
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ from typing import Any, TypeVar
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 
 from tickets import identities
-from tickets.models import Contact, Ticket
+from tickets.models import Contact, ContactIdentity, Ticket
 
 Rows = TypeVar("Rows", bound=QuerySet[Any, Any])
 
@@ -41,33 +46,66 @@ def search_vector() -> SearchVector:
     return SearchVector("subject", "search_text", config="simple")
 
 
+class _AnyOf(Func):
+    """``column = ANY(ARRAY(subquery))`` (PostgreSQL): the subquery runs once and its ids probe the
+    column's index, so the condition can join others in one bitmap scan (``IN (subquery)`` cannot)."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
 def search(tickets: Rows, text: str) -> Rows:
     """``tickets`` narrowed to those matching ``text``; unchanged for an empty text."""
     text = " ".join(text.split())[:MAX_QUERY_LENGTH]
     if not text:
         return tickets
-    postgres = connections[tickets.db].vendor == "postgresql"
-    condition = Q(pk__in=_word_matches(text, postgres=postgres)) | Q(contact_id__in=_contact_matches(text))
-    # Any part of an order number (customers quote its tail). On PostgreSQL the trigram index of migration
-    # 0005 serves this from three characters on; shorter texts match order numbers by their start only.
-    short = postgres and len(text) < 3
-    condition |= Q(order_ref__istartswith=text) if short else Q(order_ref__icontains=text)
     number = ticket_number(text)
+    if connections[tickets.db].vendor != "postgresql":
+        condition = Q(pk__in=_word_matches(text)) | Q(contact_id__in=_contact_matches(text))
+        condition |= Q(order_ref__icontains=text)
+        if number is not None:
+            condition |= Q(pk=number)
+        return tickets.filter(condition)
+    names, addresses = _contact_ids(text)
+    # An order number matches from its start (the btree prefix index), or by digits anywhere in it (the
+    # trigram index: its trigrams of letters and slashes are in every order number, too slow to look up).
+    order = (
+        Q(order_ref__icontains=text) if text.isdigit() and len(text) >= 4 else Q(order_ref__istartswith=text)
+    )
+    condition = Q(search_document=_search_query(text)) | order
+    condition |= Q(_AnyOf(F("contact_id"), Subquery(names))) | Q(_AnyOf(F("contact_id"), Subquery(addresses)))
     if number is not None:
         condition |= Q(pk=number)
-    return tickets.filter(condition)
+    return tickets.alias(search_document=search_vector()).filter(condition)
 
 
-def _word_matches(text: str, *, postgres: bool) -> QuerySet[Ticket, Any]:
-    """Ids of tickets whose subject or message text has every word (each word also as a prefix)."""
-    if postgres:
-        query = SearchQuery(text, search_type="plain", config="simple")
-        words = _WORD.findall(text.lower())[:MAX_PREFIX_WORDS]
-        if words:
-            # \w excludes quotes and tsquery operators, so the raw query cannot be malformed.
-            prefix = " & ".join(f"'{word}':*" for word in words)
-            query = query | SearchQuery(prefix, search_type="raw", config="simple")
-        return Ticket.objects.alias(document=search_vector()).filter(document=query).values("pk")
+def _search_query(text: str) -> SearchQuery:
+    """Every word, as typed and (each) as a prefix."""
+    query = SearchQuery(text, search_type="plain", config="simple")
+    words = _WORD.findall(text.lower())[:MAX_PREFIX_WORDS]
+    if words:
+        # \w excludes quotes and tsquery operators, so the raw query cannot be malformed.
+        prefix = " & ".join(f"'{word}':*" for word in words)
+        query = query | SearchQuery(prefix, search_type="raw", config="simple")
+    return query
+
+
+def _contact_ids(text: str) -> tuple[QuerySet[Contact, Any], QuerySet[ContactIdentity, Any]]:
+    """Contacts whose name contains the text, and those with an address that contains it (a typed phone
+    number also normalised), as two id subqueries: each one index (trigram or unique address)."""
+    addresses = Q(address__icontains=text.lower())
+    if sum(ch.isdigit() for ch in text) >= 6:
+        with contextlib.suppress(ValidationError):  # not a phone number after all
+            addresses |= Q(address=identities.normalise_phone(text))
+    return (
+        Contact.objects.filter(name__icontains=text).values("pk"),
+        ContactIdentity.objects.filter(addresses).values("contact_id"),
+    )
+
+
+def _word_matches(text: str) -> QuerySet[Ticket, Any]:
+    """Ids of tickets whose subject or message text has every word (SQLite)."""
     condition = Q()
     for word in _WORD.findall(text.lower())[:MAX_PREFIX_WORDS]:
         condition &= Q(subject__icontains=word) | Q(search_text__icontains=word)
@@ -75,9 +113,6 @@ def _word_matches(text: str, *, postgres: bool) -> QuerySet[Ticket, Any]:
 
 
 def _contact_matches(text: str) -> QuerySet[Contact, Any]:
-    """Ids of contacts whose name or any address contains the text (a typed phone number normalised)."""
-    condition = Q(name__icontains=text) | Q(identities__address__icontains=text.lower())
-    if sum(ch.isdigit() for ch in text) >= 6:
-        with contextlib.suppress(ValidationError):  # not a phone number after all
-            condition |= Q(identities__address=identities.normalise_phone(text))
-    return Contact.objects.filter(condition).values("pk")
+    """Ids of contacts whose name or any address contains the text, a typed phone number normalised (SQLite)."""
+    names, addresses = _contact_ids(text)
+    return Contact.objects.filter(Q(pk__in=names) | Q(pk__in=addresses)).values("pk")

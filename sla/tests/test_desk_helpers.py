@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.template import Context, Template
 
-from sla.queries import at_risk, breached, breaching_soon, with_sla_clocks
+from sla.models import SlaClock
+from sla.queries import at_risk, breached, breaching_soon, with_running_clock, with_sla_clocks
 from sla.schedules import next_opening
 from sla.tests.helpers import frozen, local, ticket_at, wib
 from tickets import actions
@@ -62,6 +63,23 @@ def test_breaching_soon_orders_by_due_time_and_the_filters_pick_breached_and_at_
     assert local(soon[0].sla_next_due) == wib(2025, 11, 17, 11, 0)
     assert list(breached(Ticket.objects.all(), now=now)) == [overdue]
     assert list(at_risk(Ticket.objects.all(), now=now)) == [warned]
+
+
+def test_a_ticket_with_two_running_clocks_is_listed_once_at_its_soonest(personas):
+    overdue, warned, running, _paused = four_tickets(personas)
+    SlaClock.objects.create(
+        ticket=running,
+        target="resolution",
+        name="Resolution",
+        kind="resolution",
+        clock="calendar",
+        started_at=wib(2025, 11, 17, 10, 40),
+        due_at=wib(2025, 11, 17, 10, 50),
+    )
+    soon = list(breaching_soon(Ticket.objects.all()))
+    assert soon == [running, overdue, warned]
+    assert local(soon[0].sla_next_due) == wib(2025, 11, 17, 10, 50)
+    assert set(with_running_clock(Ticket.objects.all())) == {running, overdue, warned}
 
 
 def test_the_ticket_panel_shows_business_time_left_and_time_taken(personas):

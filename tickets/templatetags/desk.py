@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from tickets import queues
 from tickets.models import Channel, DeliveryStatus, Priority, Status, TicketEvent
 
 register = template.Library()
@@ -128,3 +130,13 @@ def event_summary(event: TicketEvent) -> str:
     if isinstance(after, str) and after:
         return f"{label}: {after}"
     return label
+
+
+@register.filter
+def capped_count(count: int | None) -> str:
+    """A count from tickets.queues, which stop counting past COUNT_LIMIT: "1,000+" then."""
+    if count is None:
+        return ""
+    if count > queues.COUNT_LIMIT:
+        return f"{intcomma(queues.COUNT_LIMIT)}+"
+    return str(count)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import customer_ticket
-from tickets import actions
+from tickets import actions, queues
 from tickets.models import Category, Priority, Status, Team
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +193,25 @@ def test_a_searched_and_filtered_page_also_costs_a_fixed_number_of_queries(
             agent_client.get("/desk/", {"view": "all", "q": "paket", "assignee": "none", "per_page": size})
         counts[size] = len(queries)
     assert counts[10] == counts[25]
+
+
+def test_counts_stop_at_the_limit_and_say_there_are_more(agent_client, desk, personas, monkeypatch):
+    # At a million tickets an exact count reads every open row; the desk stops at COUNT_LIMIT.
+    for name in ("mine", "theirs", "unassigned", "pending", "held"):
+        actions.set_team(desk[name], team=personas.team, by=personas.agent)
+    monkeypatch.setattr(queues, "COUNT_LIMIT", 3)
+    response = agent_client.get("/desk/", {"view": "open", "per_page": 10})
+    counts = {queue.slug: count for queue, count in response.context["nav_queues"]}
+    assert counts["open"] == 4 and counts["unassigned"] == 3 and counts["mine"] == 1
+    assert b'<span class="count">3+</span>' in response.content
+    assert b'<span class="count">3</span>' in response.content
+    assert b"More than 3 tickets" in response.content
+    assert len(response.context["page"].object_list) == 5  # the page itself is not cut short
+    assert {team.pk: team.open_count for team in response.context["nav_teams"]} == {personas.team.pk: 4}
+
+
+def test_an_exact_count_is_shown_up_to_the_limit(agent_client, desk, monkeypatch):
+    monkeypatch.setattr(queues, "COUNT_LIMIT", 5)
+    response = agent_client.get("/desk/", {"view": "open"})
+    assert b"5 tickets" in response.content and b"More than" not in response.content
+    assert b'<span class="count">5</span>' in response.content

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 
 from tickets import queues
@@ -15,7 +14,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxForm.from_request(request.GET)
     form.is_valid()
     query = form.inbox_query()
-    page = Paginator(query.tickets(request.user), form.page_size()).get_page(request.GET.get("page"))
+    page = query.paginator(request.user, form.page_size()).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "query": query,

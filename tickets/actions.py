@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 import nh3
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -44,8 +43,6 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.redaction import redact
-
-User = AbstractBaseUser
 
 # Message channels where a conversation is a stream: a new message joins the contact's open ticket.
 STREAM_CHANNELS = {Channel.CHAT, Channel.WHATSAPP, Channel.INSTAGRAM, Channel.MESSENGER, Channel.X}

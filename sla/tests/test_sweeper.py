@@ -120,7 +120,9 @@ def test_the_sweep_queries_use_the_partial_due_and_warning_indexes():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE sla_slaclock")
-            cursor.execute("SET LOCAL enable_seqscan = off")  # a small table: ask whether the index *can* serve
+            cursor.execute(
+                "SET LOCAL enable_seqscan = off"
+            )  # a small table: ask whether the index *can* serve
         else:
             cursor.execute("ANALYZE")
         plans = [due.values_list("pk")[:500].explain(), warn.values_list("pk")[:500].explain()]

@@ -1,0 +1,117 @@
+"""What every action shares: the error callers show, the audit event, and what follows any change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tickets.models import Channel, Message, Status, Ticket, TicketEvent
+
+# Message channels where a conversation is a stream: a new message joins the contact's open ticket.
+STREAM_CHANNELS = {Channel.CHAT, Channel.WHATSAPP, Channel.INSTAGRAM, Channel.MESSENGER, Channel.X}
+SEARCH_TEXT_LIMIT = 20_000
+
+
+class ActionError(Exception):
+    """An action was refused; the message says why, for the person who asked."""
+
+
+def locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def set_status(
+    ticket: Ticket,
+    status: str,
+    *,
+    by: Any | None,
+    now: dt.datetime,
+    hold_reason: str = "",
+    kind: str = TicketEvent.Kind.STATUS,
+) -> None:
+    """Precondition: the ticket row is locked by the caller's transaction."""
+    before = ticket.status
+    if status != before and not ticket.can_move_to(status):
+        raise ActionError(
+            _("A ticket cannot move from “%(before)s” to “%(after)s”.")
+            % {"before": Status(before).label, "after": Status(status).label}
+        )
+    ticket.status = status
+    ticket.hold_reason = hold_reason if status == Status.ON_HOLD else ""
+    ticket.updated_at = now
+    fields = ["status", "hold_reason", "updated_at"]
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+        if ticket.resolved_at is None:
+            ticket.resolved_at = now
+            fields.append("resolved_at")
+    elif before == Status.RESOLVED:
+        ticket.resolved_at = None
+        fields.append("resolved_at")
+    ticket.save(update_fields=fields)
+    after: dict[str, str] | str = status
+    if ticket.hold_reason:
+        after = {"status": status, "hold_reason": ticket.hold_reason}
+    event(ticket, kind, actor=by, before=before, after=after, at=now)
+
+
+def event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: Any | None = None,
+    before: object = None,
+    after: object = None,
+    message: Message | None = None,
+    at: dt.datetime | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        before=before,
+        after=after,
+        message=message,
+        created_at=at or timezone.now(),
+    )
+
+
+def record_event(ticket: Ticket, kind: str, **kwargs: Any) -> TicketEvent:
+    """For other apps (sla, escalation) that add to a ticket's timeline."""
+    return event(ticket, kind, **kwargs)
+
+
+def search_text(ticket: Ticket, extra: str) -> str:
+    """Message text for search (subject, order and contact are searched in their own columns).
+
+    A long conversation keeps its newest text within the limit.
+    """
+    combined = f"{ticket.search_text}\n{extra.lower()}" if ticket.search_text else extra.lower()
+    return combined[-SEARCH_TEXT_LIMIT:]
+
+
+def after_change(ticket: Ticket, *, reason: str) -> None:
+    """Everything that must follow any change to a ticket, in one place: SLA clocks, escalation rules,
+    and (after commit) live updates of every desk page showing the ticket."""
+    from sla.clocks import recompute  # local: sla imports tickets
+
+    recompute(ticket, reason=reason)
+    from escalation import hooks as escalation_hooks  # local: escalation imports tickets
+
+    escalation_hooks.ticket_changed(ticket, reason=reason)
+    publish(ticket, reason)
+
+
+def publish(ticket: Ticket, reason: str) -> None:
+    from tickets import live
+
+    ticket_id = ticket.pk
+    transaction.on_commit(lambda: live.publish_ticket_changed(ticket_id, reason))

@@ -1,0 +1,230 @@
+"""What goes out to the customer (replies, templates), internal notes, and what providers report back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supportdesk.queue import enqueue_on_commit
+from tickets.actions.base import (
+    ActionError,
+    after_change,
+    event,
+    locked,
+    publish,
+    set_status,
+)
+from tickets.attachments import store_attachment
+from tickets.inbound import InboundAttachment
+from tickets.models import (
+    Attachment,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from tickets.redaction import redact
+
+
+@transaction.atomic
+def reply(
+    ticket: Ticket,
+    *,
+    by: Any,
+    text: str,
+    attachments: Sequence[InboundAttachment] = (),
+    status: str | None = None,
+) -> Message:
+    """An agent's answer to the customer, sent on the ticket's channel after commit."""
+    ticket = locked(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ActionError(_("This ticket is closed. The customer's next message will open a new ticket."))
+    if ticket.merged_into_id:
+        raise ActionError(_("This ticket was merged into another ticket; reply there."))
+    body = redact(text.strip())
+    if not body.text and not attachments:
+        raise ActionError(_("A reply needs some text or an attachment."))
+    from channels_intake.policy import check_can_send
+
+    check_can_send(ticket, kind="text", with_attachments=bool(attachments))  # e.g. WhatsApp's 24 hours
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=ticket.channel,
+        author_user=by,
+        text=body.text,
+        subject=ticket.subject,
+        delivery_status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    for item in attachments:
+        store_attachment(message, filename=item.filename, content=item.content)
+    fields = ["last_agent_message_at", "updated_at"]
+    ticket.last_agent_message_at = now
+    ticket.updated_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    ticket.save(update_fields=fields)
+    event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now)
+    if status is not None and status != ticket.status:
+        set_status(ticket, status, by=by, now=now)
+    elif ticket.status == Status.NEW:
+        set_status(ticket, Status.OPEN, by=by, now=now)
+    after_change(ticket, reason="agent_reply")
+    from channels_intake import tasks as intake_tasks
+
+    enqueue_on_commit(intake_tasks.deliver_message, message.pk)
+    return message
+
+
+@transaction.atomic
+def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[InboundAttachment] = ()) -> Message:
+    """An internal note: agents see it, the customer never does."""
+    ticket = locked(ticket)
+    body = redact(text.strip())
+    if not body.text and not attachments:
+        raise ActionError(_("A note needs some text."))
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.NOTE,
+        channel=ticket.channel,
+        author_user=by,
+        text=body.text,
+        delivery_status=DeliveryStatus.SENT,
+        created_at=now,
+    )
+    for item in attachments:
+        store_attachment(message, filename=item.filename, content=item.content)
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
+    publish(ticket, "note")
+    return message
+
+
+class MessageTemplate(Protocol):
+    """A provider-approved template (channels_intake.accounts.WhatsAppTemplate)."""
+
+    name: str
+    language: str
+
+    @property
+    def variable_count(self) -> int: ...
+
+    def render(self, variables: Sequence[str]) -> str: ...
+
+
+@transaction.atomic
+def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variables: Sequence[str]) -> Message:
+    """Send an approved template (WhatsApp outside the 24-hour window), stored like a reply."""
+    ticket = locked(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ActionError(_("This ticket is closed. The customer's next message will open a new ticket."))
+    if ticket.merged_into_id:
+        raise ActionError(_("This ticket was merged into another ticket; reply there."))
+    values = [value.strip() for value in variables]
+    if len(values) != template.variable_count or not all(values):
+        raise ActionError(
+            _("The template “%(name)s” needs %(count)d filled-in values.")
+            % {"name": template.name, "count": template.variable_count}
+        )
+    from channels_intake.policy import check_can_send
+
+    check_can_send(ticket, kind="template")
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=ticket.channel,
+        author_user=by,
+        text=redact(template.render(values)).text,
+        subject=ticket.subject,
+        delivery_status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        metadata={"template": {"name": template.name, "language": template.language, "variables": values}},
+        created_at=now,
+    )
+    fields = ["last_agent_message_at", "updated_at"]
+    ticket.last_agent_message_at = now
+    ticket.updated_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    ticket.save(update_fields=fields)
+    event(
+        ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after={"template": template.name}
+    )
+    if ticket.status == Status.NEW:
+        set_status(ticket, Status.OPEN, by=by, now=now)
+    after_change(ticket, reason="agent_reply")
+    from channels_intake import tasks as intake_tasks
+
+    enqueue_on_commit(intake_tasks.deliver_message, message.pk)
+    return message
+
+
+def add_attachment(message: Message, *, filename: str, content: bytes, key: str = "") -> Attachment | None:
+    """Attach a file that arrived after its message (channel media fetched by a task).
+
+    ``key`` names the file at the provider (a media id, a URL): the same key attaches once, however
+    often the task runs. Returns None when it was already attached.
+    """
+    with transaction.atomic():
+        message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+        keys = list(message.metadata.get("attached_keys") or [])
+        if key and key in keys:
+            return None
+        attachment = store_attachment(message, filename=filename, content=content)
+        if key:
+            message.metadata = {**message.metadata, "attached_keys": [*keys, key]}
+            message.save(update_fields=["metadata"])
+        event(
+            message.ticket,
+            TicketEvent.Kind.MESSAGE,
+            message=message,
+            after={"attachment": attachment.filename},
+        )
+        return attachment
+
+
+def record_delivery(
+    message: Message, *, status: str, error: str = "", external_id: str | None = None
+) -> None:
+    """A provider told us what happened to an outbound message."""
+    order: list[str] = [
+        DeliveryStatus.QUEUED,
+        DeliveryStatus.SENT,
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.READ,
+    ]
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        fields = []
+        if external_id and not message.external_id:
+            message.external_id = external_id
+            fields.append("external_id")
+        # Callbacks arrive out of order: never move back from read to delivered.
+        if status == DeliveryStatus.FAILED or (
+            message.delivery_status in order
+            and status in order
+            and order.index(status) > order.index(message.delivery_status)
+        ):
+            message.delivery_status = status
+            fields.append("delivery_status")
+        if error:
+            message.delivery_error = error[:2000]
+            fields.append("delivery_error")
+        if fields:
+            message.save(update_fields=fields)
+        if status == DeliveryStatus.FAILED:
+            event(message.ticket, TicketEvent.Kind.DELIVERY, message=message, after={"error": error[:500]})

@@ -204,7 +204,7 @@ def purge_broker() -> int:
     """Drop queued task messages on the bench broker (Redis db 11, Celery's default queue)."""
     import redis
 
-    client = redis.Redis.from_url(BENCH_REDIS_URL)
+    client = redis.Redis.from_url(os.environ.get("REDIS_URL", BENCH_REDIS_URL))
     dropped = int(client.llen("celery"))
     client.delete("celery")
     return dropped

@@ -1,7 +1,8 @@
 """How other apps tell escalation that something happened. Each hook is one call at its call site.
 
-sla.sweeper calls sla_breached / sla_warning once per recorded breach or warning; tickets.actions calls
-ticket_changed from _after_change, inside the action's transaction.
+sla calls sla_breached / sla_warning once per recorded breach or warning, from a task queued after the
+sweeper's commit (sla.handover); tickets.actions calls ticket_changed from _after_change, inside the
+action's transaction.
 """
 
 from __future__ import annotations

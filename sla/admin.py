@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,9 @@ from sla.models import (
     SlaTarget,
     SlaWarning,
     TeamCalendar,
+    config_changed,
 )
+from sla.reconfigure import after_admin_change
 from tickets.models import Channel, Contact, Priority, RequesterRole, Status
 
 
@@ -34,15 +37,45 @@ class CalendarDateInline(admin.TabularInline):
     extra = 0
 
 
+class RecomputesOpenTickets(admin.ModelAdmin):
+    """Saving or deleting here changes SLA configuration: a new version for every process's cache (after
+    the inlines and many-to-many fields were saved too), then, after commit, the open tickets it affects
+    are recomputed in batches (sla.reconfigure)."""
+
+    def scope(self, obj: Any) -> dict[str, int]:
+        return {"all": 1}
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        config_changed()
+        after_admin_change(self.scope(form.instance))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        after_admin_change({"all": 1})
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        config_changed()
+        after_admin_change({"all": 1})
+
+
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(RecomputesOpenTickets):
     list_display = ["name", "time_zone", "always_open", "observe_holidays", "cuti_bersama", "is_default"]
     inlines = [OpeningHoursInline, CalendarDateInline]
 
+    def scope(self, obj: Any) -> dict[str, int]:
+        # The default calendar stands in wherever a policy and a team have none: it may be anywhere.
+        return {"all": 1} if obj.is_default else {"calendar": obj.pk}
+
 
 @admin.register(TeamCalendar)
-class TeamCalendarAdmin(admin.ModelAdmin):
+class TeamCalendarAdmin(RecomputesOpenTickets):
     list_display = ["team", "calendar"]
+
+    def scope(self, obj: Any) -> dict[str, int]:
+        return {"team": obj.team_id}
 
 
 def _choices_field(label: Any, choices: Any) -> forms.MultipleChoiceField:
@@ -93,7 +126,7 @@ class SlaTargetInline(admin.StackedInline):
         ("key", "name", "kind", "position"),
         ("amount", "unit", "clock"),
         ("warn_percent", "warn_minutes_before"),
-        ("start_on_hold_reason", "start_after"),
+        ("start_on_hold_reason", "start_after", "start_on_help_request"),
     ]
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
@@ -106,7 +139,7 @@ class SlaTargetInline(admin.StackedInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(RecomputesOpenTickets):
     form = SlaPolicyForm
     list_display = ["name", "position", "active", "is_default", "calendar"]
     list_editable = ["position", "active"]
@@ -114,6 +147,9 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     ordering = ["position", "pk"]
     filter_horizontal = ["categories", "teams"]
     inlines = [SlaTargetInline]
+
+    def scope(self, obj: Any) -> dict[str, int]:
+        return {"policy": obj.pk}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -135,6 +171,7 @@ class SlaClockAdmin(ReadOnlyAdmin):
         "ticket_id",
         "name",
         "cycle",
+        "policy",
         "started_at",
         "due_at",
         "paused_at",
@@ -143,13 +180,13 @@ class SlaClockAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["kind", "target"]
     search_fields = ["=ticket__id"]
-    list_select_related = ["ticket"]
+    list_select_related = ["ticket", "policy"]
     date_hierarchy = "started_at"
 
 
 @admin.register(SlaWarning, SlaBreach)
 class SlaRecordAdmin(ReadOnlyAdmin):
-    list_display = ["ticket_id", "name", "cycle", "due_at", "created_at"]
+    list_display = ["ticket_id", "name", "cycle", "due_at", "created_at", "handed_over_at"]
     list_filter = ["target"]
     search_fields = ["=ticket__id"]
     date_hierarchy = "created_at"

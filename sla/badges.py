@@ -11,16 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sla.calendar import business_time_between
-from sla.models import SlaClock
+from sla.models import SlaBreach, SlaClock
 from sla.schedules import calendars_with_rules, schedule_for
 
 # Urgency order (most urgent first) and colours; the classes let the desk's stylesheet take over.
-STATES = ("overdue", "warning", "paused", "running")
+STATES = ("overdue", "warning", "paused", "running", "waiting")
 COLOURS = {
     "overdue": ("#b42318", "#fff"),
     "warning": ("#f79009", "#1d1d1d"),
     "paused": ("#667085", "#fff"),
     "running": ("#12b76a", "#fff"),
+    "waiting": ("#98a2b3", "#1d1d1d"),
 }
 
 
@@ -49,6 +50,10 @@ class Badge:
 
 
 def clock_state(clock: SlaClock, now: dt.datetime) -> str:
+    if clock.is_wait:  # the customer's wait: nobody is late, it only ends
+        if clock.paused_at is not None and clock.met_at is None:
+            return "paused"
+        return "waiting" if clock.met_at is not None and clock.met_at > now else "wait_over"
     if clock.met_at is not None:
         return "met" if clock.met_on_time else "met_late"
     if clock.started_at > now:
@@ -80,6 +85,13 @@ def badges(clocks: Iterable[SlaClock], *, now: dt.datetime | None = None) -> lis
                 "name": clock.name,
                 "left": short_duration(dt.timedelta(seconds=clock.remaining_seconds or 0)),
             }
+        elif state == "waiting":
+            assert clock.due_at is not None
+            text = _("customer waits %(left)s") % {"left": short_duration(clock.due_at - now)}
+            title = _("%(name)s: the customer was asked to wait until %(due)s; then it needs an agent") % {
+                "name": clock.name,
+                "due": due,
+            }
         elif state == "overdue":
             assert clock.due_at is not None
             text = _("overdue %(late)s") % {"late": short_duration(now - clock.due_at)}
@@ -101,6 +113,7 @@ class PanelRow:
     label: str
     remaining: str  # business time left (running/paused) or overdue by (overdue)
     taken: str  # time taken once met, in business minutes
+    breached_earlier: dt.datetime | None = None  # recorded breach of a clock a policy change moved
 
 
 STATE_LABELS = {
@@ -111,6 +124,8 @@ STATE_LABELS = {
     "overdue": gettext_lazy("Breached"),
     "warning": gettext_lazy("At risk"),
     "running": gettext_lazy("Running"),
+    "waiting": gettext_lazy("Customer waiting"),
+    "wait_over": gettext_lazy("Wait over"),
 }
 
 
@@ -121,11 +136,19 @@ def panel(clocks: list[SlaClock], *, now: dt.datetime | None = None) -> list[Pan
     schedules = {
         cal.pk: schedule_for(cal, around=now) for cal in calendars_with_rules().filter(pk__in=calendar_ids)
     }
+    breaches = {
+        (target, cycle): at
+        for target, cycle, at in SlaBreach.objects.filter(
+            ticket_id__in={c.ticket_id for c in clocks}
+        ).values_list("target", "cycle", "created_at")
+    }
     rows = []
     for clock in clocks:
         state = clock_state(clock, now)
         remaining = ""
-        if state == "paused":
+        if state == "waiting" and clock.due_at is not None:
+            remaining = short_duration(clock.due_at - now)
+        elif state == "paused":
             remaining = short_duration(dt.timedelta(seconds=clock.remaining_seconds or 0))
         elif state in ("running", "warning", "overdue") and clock.due_at is not None:
             schedule = schedules.get(clock.calendar_id) if clock.calendar_id else None
@@ -134,5 +157,6 @@ def panel(clocks: list[SlaClock], *, now: dt.datetime | None = None) -> list[Pan
         taken = ""
         if clock.elapsed_seconds is not None:
             taken = _("%(minutes)d min") % {"minutes": round(clock.elapsed_seconds / 60)}
-        rows.append(PanelRow(clock, state, str(STATE_LABELS[state]), remaining, taken))
+        earlier = breaches.get((clock.target, clock.cycle)) if clock.breached_at is None else None
+        rows.append(PanelRow(clock, state, str(STATE_LABELS[state]), remaining, taken, earlier))
     return rows

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from sla.reports import Group
+from sla.models import MEASURED_KINDS
+from sla.reports import KIND_LABELS, Group
 
 LABEL_WIDTH = 170
 PLOT_WIDTH = 380
@@ -141,14 +142,24 @@ def _compliance_colour(percent: float) -> str:
     return "#d92d20"
 
 
+KIND_COLOURS = {"first_response": "#12b76a", "next_response": "#2e90fa", "resolution": "#7a5af8"}
+
+
 def compliance_chart(title: str, groups: list[Group]) -> Chart:
+    """Met % per kind of target: one bar each for first response, next response and resolution (kinds
+    nobody had in the period are left out)."""
+    series = [
+        (str(KIND_LABELS[kind]), KIND_COLOURS[kind], [g.met_percent(kind) for g in groups])
+        for kind in MEASURED_KINDS
+        if any(g.met_percent(kind) is not None for g in groups)
+    ]
     return _chart(
         title,
         [g.label for g in groups],
-        [(_("Met %"), "#12b76a", [g.met_percent for g in groups])],
+        series or [(_("Met %"), "#12b76a", [None for _g in groups])],
         maximum=100,
         fmt=lambda v: f"{v:.0f}%",
-        colour_for=_compliance_colour,
+        colour_for=_compliance_colour if len(series) == 1 else None,
     )
 
 

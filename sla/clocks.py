@@ -1,8 +1,10 @@
 """Keep a ticket's SLA clocks in step with the ticket: tickets.actions calls recompute after every change.
 
-recompute re-reads the ticket's history (status changes, customer messages, agent replies), matches the
-policy again and rewrites the clock rows: due and warning times, pauses, met times. It never clears a
-warning or breach stamp the sweeper wrote: those record what happened.
+recompute re-reads the ticket's history (status changes, customer messages, agent replies, a dispute's
+help request), chooses the policies again (per target kind, sla.policies) and rewrites the clock rows:
+due and warning times, pauses, met times. The configuration comes from the per-process cache
+(sla.config). The SlaWarning / SlaBreach rows the sweeper wrote are history and stay; a clock's own
+warned/breached stamps follow its current due times (see _store).
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from typing import Any
 
 from django.utils import timezone
 
-from sla import policies, schedules
-from sla.calendar import Schedule, ScheduleError, always_open
-from sla.models import BusinessCalendar, SlaClock, SlaPolicy
-from sla.timeline import PlannedClock, StatusChange, TicketHistory, plan_clocks
+from sla import config, policies
+from sla.calendar import ScheduleError, always_open
+from sla.models import SlaClock
+from sla.timeline import PlannedClock, StatusChange, TargetSpec, TicketHistory, plan_clocks
 from tickets.models import Direction, Message, Status, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
 # Reasons that cannot change any clock (the assignee is no match condition).
 IRRELEVANT_REASONS = frozenset({"assigned"})
+# The escalation event that is a dispute's "Minta Bantuan" (escalation.actions records it on the ticket):
+# the platform's evidence and decision windows start there.
+HELP_REQUEST = {"action": "created", "reason": "dispute"}
 
 CLOCK_FIELDS = (
     "policy_id",
@@ -44,55 +49,65 @@ CLOCK_FIELDS = (
 def recompute(ticket: Ticket, *, reason: str) -> None:
     """Bring the ticket's clocks up to date after a change (``reason`` names it, for the log).
 
-    Call inside the transaction that changed the ticket, after its TicketEvent was written, so the
-    history read here includes the change.
+    Call inside the transaction that changed the ticket, holding its row lock, after its TicketEvent was
+    written, so the history read here includes the change.
     """
     if reason in IRRELEVANT_REASONS:
         return
-    policy = None if ticket.merged_into_id else policies.match_policy(ticket)
-    planned: list[PlannedClock] = []
-    calendar: BusinessCalendar | None = None
-    if policy is not None:
-        calendar = _calendar(policy, ticket)
-        try:
-            planned = plan_clocks(
-                load_history(ticket),
-                policies.target_specs(policy),
-                schedule=_schedule(calendar, ticket),
+    current = config.current()
+    chosen = [] if ticket.merged_into_id else policies.select_targets(ticket, current.policies)
+    specs: list[TargetSpec] = []
+    placement: dict[str, tuple[int, int | None, bool]] = {}  # key -> policy, calendar, business time
+    calendar = None
+    try:
+        for policy, target in chosen:
+            calendar = current.calendar_for(policy, ticket.team_id)
+            spec = policies.target_spec(
+                target,
+                source=policy.pk,
+                schedule=current.schedule(calendar, first_year=ticket.created_at.year),
                 pause_statuses=frozenset(policy.pause_statuses),
             )
-        except ScheduleError:
-            # A calendar that never opens must not cost the customer's message or the agent's change:
-            # the clocks stay as they were and the log says which calendar to fix.
-            log.exception(
-                "SLA clocks of ticket %s not updated: calendar %s cannot answer.", ticket.pk, calendar
-            )
-            return
-    business_targets = {t.key for t in policy.targets.all() if t.clock == "business"} if policy else set()
-    _store(ticket, policy, calendar, planned, business_targets)
+            specs.append(spec)
+            business = spec.business and calendar is not None
+            placement[spec.key] = (policy.pk, calendar.pk if business and calendar else None, spec.business)
+        # Every spec carries its own schedule and pause statuses: the defaults are never used.
+        history = load_history(ticket) if specs else None
+        planned = (
+            plan_clocks(history, specs, schedule=always_open(), pause_statuses=frozenset()) if history else []
+        )
+    except ScheduleError:
+        # A calendar that never opens must not cost the customer's message or the agent's change:
+        # the clocks stay as they were and the log says which calendar to fix.
+        log.exception("SLA clocks of ticket %s not updated: calendar %s cannot answer.", ticket.pk, calendar)
+        return
+    _store(ticket, planned, placement)
     log.debug("SLA clocks of ticket %s recomputed (%s): %d clocks", ticket.pk, reason, len(planned))
 
 
-def _calendar(policy: SlaPolicy, ticket: Ticket) -> BusinessCalendar | None:
-    if policy.calendar_id is not None:
-        return schedules.calendars_with_rules().get(pk=policy.calendar_id)
-    return schedules.calendar_for_team(ticket.team_id)
-
-
-def _schedule(calendar: BusinessCalendar | None, ticket: Ticket) -> Schedule:
-    if calendar is None:
-        return always_open()
-    return schedules.schedule_for(calendar, first_year=ticket.created_at.year)
+def starts_clocks(event: TicketEvent) -> bool:
+    """Whether a timeline entry another app recorded is part of the SLA history (a help request)."""
+    after = event.after
+    return (
+        event.kind == TicketEvent.Kind.ESCALATION
+        and isinstance(after, dict)
+        and all(after.get(key) == value for key, value in HELP_REQUEST.items())
+    )
 
 
 def load_history(ticket: Ticket) -> TicketHistory:
     """The ticket's history as sla.timeline needs it (two queries)."""
     statuses = [StatusChange(ticket.created_at, Status.NEW)]
+    help_requested_at = None
     events = TicketEvent.objects.filter(
-        ticket=ticket, kind__in=[TicketEvent.Kind.STATUS, TicketEvent.Kind.REOPENED]
+        ticket=ticket,
+        kind__in=[TicketEvent.Kind.STATUS, TicketEvent.Kind.REOPENED, TicketEvent.Kind.ESCALATION],
     ).order_by("created_at", "pk")
-    for at, after in events.values_list("created_at", "after"):
-        if isinstance(after, dict):
+    for at, kind, after in events.values_list("created_at", "kind", "after"):
+        if kind == TicketEvent.Kind.ESCALATION:
+            if help_requested_at is None and starts_clocks(TicketEvent(kind=kind, after=after)):
+                help_requested_at = at
+        elif isinstance(after, dict):
             statuses.append(StatusChange(at, str(after.get("status", "")), str(after.get("hold_reason", ""))))
         elif isinstance(after, str):
             statuses.append(StatusChange(at, after))
@@ -112,26 +127,24 @@ def load_history(ticket: Ticket) -> TicketHistory:
         customer_messages=tuple(sorted(customer)),
         agent_replies=tuple(sorted(agents)),
         first_response_at=ticket.first_response_at,
+        help_requested_at=help_requested_at,
     )
 
 
 def _store(
-    ticket: Ticket,
-    policy: SlaPolicy | None,
-    calendar: BusinessCalendar | None,
-    planned: list[PlannedClock],
-    business_targets: set[str],
+    ticket: Ticket, planned: list[PlannedClock], placement: dict[str, tuple[int, int | None, bool]]
 ) -> None:
     now = timezone.now()
     existing = {(c.target, c.cycle): c for c in SlaClock.objects.filter(ticket=ticket)}
     new: list[SlaClock] = []
     for plan in planned:
+        policy_id, calendar_id, business = placement[plan.target]
         values: dict[str, Any] = {
-            "policy_id": policy.pk if policy else None,
+            "policy_id": policy_id,
             "name": plan.name,
             "kind": plan.kind,
-            "clock": "business" if plan.target in business_targets else "calendar",
-            "calendar_id": calendar.pk if calendar is not None and plan.target in business_targets else None,
+            "clock": "business" if business else "calendar",
+            "calendar_id": calendar_id,
             "started_at": plan.started_at,
             "due_at": plan.due_at,
             "warn_at": plan.warn_at,
@@ -148,15 +161,35 @@ def _store(
             )
             continue
         changed = [name for name in CLOCK_FIELDS if getattr(clock, name) != values[name]]
+        changed += _restamp(clock, plan, now)
         if changed:
             for name in changed:
-                setattr(clock, name, values[name])
+                if name in values:
+                    setattr(clock, name, values[name])
             clock.updated_at = now
             clock.save(update_fields=[name.removesuffix("_id") for name in changed] + ["updated_at"])
     if new:
         SlaClock.objects.bulk_create(new)
-    # Clocks the policy no longer has: running ones go; met ones stay as a record of the work done
+    # Clocks no policy has any more: running ones go; met ones stay as a record of the work done
     # (their warnings and breaches stay in SlaWarning / SlaBreach either way).
     stale = [c.pk for c in existing.values() if c.met_at is None]
     if stale:
         SlaClock.objects.filter(pk__in=stale).delete()
+
+
+def _restamp(clock: SlaClock, plan: PlannedClock, now: dt.datetime) -> list[str]:
+    """Clear a warned/breached stamp whose time a policy change moved into the future (or paused).
+
+    The stamps say "the sweeper recorded this for the current due time"; the SlaWarning / SlaBreach rows
+    are the history and stay, and their unique constraint keeps a clock that falls due again from being
+    recorded or escalated twice. Without this the badge said "running" while the clock said breached.
+    """
+    cleared = []
+    if plan.met_at is None:
+        if clock.breached_at is not None and (plan.due_at is None or plan.due_at > now):
+            clock.breached_at = None
+            cleared.append("breached_at")
+        if clock.warned_at is not None and (plan.warn_at is None or plan.warn_at > now):
+            clock.warned_at = None
+            cleared.append("warned_at")
+    return cleared

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from sla.models import SlaClock
+from sla.models import SlaClock, TargetKind
 
 Rows = TypeVar("Rows", bound=QuerySet[Any, Any])
 
@@ -27,15 +27,34 @@ def open_clocks() -> QuerySet[SlaClock]:
     return SlaClock.objects.filter(met_at__isnull=True)
 
 
+def shown_clocks(*, now: dt.datetime | None = None) -> QuerySet[SlaClock]:
+    """What the badges show: open clocks, and customer waits still under way (their end is met_at)."""
+    now = now or timezone.now()
+    return SlaClock.objects.filter(Q(met_at__isnull=True) | Q(kind=TargetKind.WAIT, met_at__gt=now))
+
+
+def customer_wait_until(ticket: Any, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the customer's wait ends (e.g. 15 minutes for a payment to go through), while it runs; None
+    when the ticket has no wait, or it ended, or it is paused. For the acknowledgement and status page."""
+    now = now or timezone.now()
+    end: dt.datetime | None = (
+        SlaClock.objects.filter(ticket=ticket, kind=TargetKind.WAIT, met_at__gt=now, due_at=F("met_at"))
+        .order_by("-met_at")
+        .values_list("met_at", flat=True)
+        .first()
+    )
+    return end
+
+
 def running_clocks() -> QuerySet[SlaClock]:
     """Clocks that can still fall due (the partial index slaclock_due_running holds exactly these)."""
     return SlaClock.objects.filter(met_at__isnull=True, breached_at__isnull=True, due_at__isnull=False)
 
 
 def with_sla_clocks(tickets: Rows) -> Rows:
-    """Prefetch each ticket's unmet clocks into ``ticket.sla_open_clocks`` in one query for the page."""
+    """Prefetch each ticket's unmet clocks (and running waits) into ``ticket.sla_open_clocks`` in one query for the page."""
     return tickets.prefetch_related(
-        Prefetch("sla_clocks", queryset=open_clocks().order_by("due_at", "pk"), to_attr=PREFETCH_ATTR)
+        Prefetch("sla_clocks", queryset=shown_clocks().order_by("due_at", "pk"), to_attr=PREFETCH_ATTR)
     )
 
 

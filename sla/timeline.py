@@ -13,7 +13,7 @@ which equals add(start, target + paused) because adding business time is additiv
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sla.calendar import (
     ZERO,
@@ -24,7 +24,7 @@ from sla.calendar import (
     business_time_between,
 )
 
-FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first_response", "next_response", "resolution"
+FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, WAIT = "first_response", "next_response", "resolution", "wait"
 RESOLVED_STATUSES = frozenset({"resolved", "closed"})
 
 
@@ -42,6 +42,8 @@ class TicketHistory:
     customer_messages: tuple[dt.datetime, ...] = ()
     agent_replies: tuple[dt.datetime, ...] = ()
     first_response_at: dt.datetime | None = None
+    # When the customer first asked for platform help on a dispute ("Minta Bantuan").
+    help_requested_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,12 @@ class TargetSpec:
     warn_minutes_before: int | None = None
     start_on_hold_reason: str = ""
     start_after: str | None = None  # key of another target
+    start_on_help_request: bool = False
+    # Where the target comes from (a policy id, carried to its clocks) and what it counts on; None: the
+    # schedule and pause statuses plan_clocks is given.
+    source: int | None = None
+    schedule: Schedule | None = field(default=None, compare=False)
+    pause_statuses: frozenset[str] | None = None
 
     @property
     def duration(self) -> dt.timedelta:
@@ -76,6 +84,7 @@ class PlannedClock:
     remaining_seconds: int | None = None  # while paused
     met_at: dt.datetime | None = None
     elapsed_seconds: int | None = None  # once met, pauses excluded
+    source: int | None = None
 
 
 Pause = tuple[dt.datetime, dt.datetime | None]
@@ -123,6 +132,9 @@ def _first_at_or_after(instants: list[dt.datetime], start: dt.datetime) -> dt.da
 def _starts(history: TicketHistory, spec: TargetSpec) -> list[tuple[dt.datetime, dt.datetime | None]]:
     """(start, met) for each cycle of a target that does not follow another target."""
     resolved = resolutions(history)
+    if spec.start_on_help_request:
+        asked = history.help_requested_at
+        return [] if asked is None else [(asked, _first_at_or_after(resolved, asked))]
     if spec.start_on_hold_reason:
         held = next(
             (
@@ -133,6 +145,8 @@ def _starts(history: TicketHistory, spec: TargetSpec) -> list[tuple[dt.datetime,
             None,
         )
         return [] if held is None else [(held, _first_at_or_after(resolved, held))]
+    if spec.kind == WAIT:
+        return [(history.created_at, _first_at_or_after(resolved, history.created_at))]
     if spec.kind == RESOLUTION:
         starts = [history.created_at, *reopenings(history)]
         return [(start, _first_at_or_after(resolved, start)) for start in starts]
@@ -239,6 +253,7 @@ def plan_clock(
         if due is None:  # met while paused: the due time is where it stood when the pause began
             due = add_business_time(schedule, base_due, paused_total) if paused_total else base_due
     return PlannedClock(
+        source=spec.source,
         target=spec.key,
         name=spec.name,
         kind=spec.kind,
@@ -254,6 +269,29 @@ def plan_clock(
     )
 
 
+def plan_wait(
+    spec: TargetSpec, schedule: Schedule, paused: list[Pause], history: TicketHistory
+) -> PlannedClock:
+    """A customer wait: due_at and met_at are when it ends (its full time, or an earlier resolution);
+    both empty while it is paused. Never warned or breached: nobody is late while the customer waits."""
+    ((start, resolved),) = _starts(history, spec)
+    clock = plan_clock(spec, schedule, paused, cycle=1, start=start, met=resolved)
+    if resolved is None or (clock.due_at is not None and resolved > clock.due_at):
+        clock = plan_clock(spec, schedule, paused, cycle=1, start=start, met=None)
+        if clock.due_at is not None:
+            clock = plan_clock(spec, schedule, paused, cycle=1, start=start, met=clock.due_at)
+    return replace(clock, warn_at=None)
+
+
+def _wait_end(waits: list[PlannedClock]) -> tuple[bool, dt.datetime | None]:
+    """(the ticket has a wait, when the first response starts): the end of a wait that ran its full time;
+    None while a wait is paused or when it ended by a resolution."""
+    if not waits:
+        return False, None
+    ends = [w.due_at if w.due_at is not None and w.met_at == w.due_at else None for w in waits]
+    return True, None if None in ends else max(e for e in ends if e is not None)
+
+
 def plan_clocks(
     history: TicketHistory,
     specs: list[TargetSpec],
@@ -263,30 +301,47 @@ def plan_clocks(
 ) -> list[PlannedClock]:
     """Every clock the targets give this history: one per target and cycle, in target order.
 
-    Business-time targets count on ``schedule``; calendar-time targets around the clock in its zone.
-    A target that starts after another starts at that one's due time, unless it was met by then.
+    Business-time targets count on their schedule (``schedule`` unless the spec has its own);
+    calendar-time targets around the clock in its zone. A target that starts after another starts at
+    that one's due time, unless it was met by then. When there is a customer wait, the first response
+    starts when the wait ends unresolved (none when it was answered or resolved during the wait).
     """
-    paused = pauses(history, pause_statuses)
     resolved = resolutions(history)
-    calendar_time = always_open(schedule.tz)
+    paused_by: dict[frozenset[str], list[Pause]] = {}
+
+    def context(spec: TargetSpec) -> tuple[Schedule, list[Pause]]:
+        own = spec.schedule or schedule
+        statuses = pause_statuses if spec.pause_statuses is None else spec.pause_statuses
+        if statuses not in paused_by:
+            paused_by[statuses] = pauses(history, statuses)
+        return (own if spec.business else always_open(own.tz)), paused_by[statuses]
+
     planned: dict[str, list[PlannedClock]] = {}
-    waiting = list(specs)
+    for spec in specs:
+        if spec.kind == WAIT:
+            planned[spec.key] = [plan_wait(spec, *context(spec), history)]
+    has_wait, wait_end = _wait_end([c for key in planned for c in planned[key]])
+    waiting = [s for s in specs if s.kind != WAIT]
     while waiting:
         ready = [s for s in waiting if s.start_after is None or s.start_after in planned]
         if not ready:  # a chain to a missing target, or a loop: those targets never start
             break
         for spec in ready:
             waiting.remove(spec)
-            clock_schedule = schedule if spec.business else calendar_time
-            if spec.start_after is None:
-                starts = [
-                    (number, start, met) for number, (start, met) in enumerate(_starts(history, spec), 1)
-                ]
-            else:
+            clock_schedule, paused = context(spec)
+            if spec.start_after is not None:
                 starts = [
                     (before.cycle, before.due_at, _first_at_or_after(resolved, before.due_at))
                     for before in planned[spec.start_after]
                     if before.due_at is not None and (before.met_at is None or before.met_at > before.due_at)
+                ]
+            elif spec.kind == FIRST_RESPONSE and has_wait:
+                ((_created, met),) = _starts(history, spec)
+                started = wait_end is not None and (met is None or met >= wait_end)
+                starts = [(1, wait_end, met)] if wait_end is not None and started else []
+            else:
+                starts = [
+                    (number, start, met) for number, (start, met) in enumerate(_starts(history, spec), 1)
                 ]
             planned[spec.key] = [
                 plan_clock(spec, clock_schedule, paused, cycle=number, start=start, met=met)

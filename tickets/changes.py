@@ -10,7 +10,17 @@ from tickets import actions
 from tickets.models import Ticket
 
 # The ticket fields an agent may change, each owned by one action.
-CHANGEABLE = ("status", "hold_reason", "priority", "category", "team", "assignee", "tags", "order_ref")
+CHANGEABLE = (
+    "status",
+    "hold_reason",
+    "priority",
+    "category",
+    "channel",
+    "team",
+    "assignee",
+    "tags",
+    "order_ref",
+)
 
 
 @transaction.atomic
@@ -27,6 +37,8 @@ def apply_changes(ticket: Ticket, changes: dict[str, Any], *, by: Any) -> None:
         actions.set_priority(ticket, priority=changes["priority"], by=by)
     if "category" in changes:
         actions.set_category(ticket, category=changes["category"], by=by)
+    if "channel" in changes:
+        actions.set_channel(ticket, channel=changes["channel"], by=by)
     if "team" in changes:  # after the category, so an explicit team wins over the category's default
         actions.set_team(ticket, team=changes["team"], by=by)
     if "assignee" in changes:

@@ -453,6 +453,7 @@ class TicketEvent(models.Model):
         SLA = "sla", _("SLA")
         ESCALATION = "escalation", _("Escalation")
         CONTACT = "contact", _("Contact changed")
+        CHANNEL = "channel", _("Channel changed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

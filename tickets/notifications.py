@@ -25,14 +25,18 @@ def send_acknowledgement(ticket: Ticket) -> bool:
     """Tell the customer we have their ticket: its number, the status link and, out of hours, when the
     team will answer. False if not sent (no address, or the email channel's automatic-mail cap)."""
     from channels_intake.email.auto_replies import out_of_hours_notice, send_automatic
+    from sla.queries import customer_wait_until
 
     if ticket.channel not in ACKNOWLEDGED_CHANNELS or not ticket.contact.email:
         return False
     with translation.override(ticket.contact.language or "id"):
+        wait_until = customer_wait_until(ticket)
         context = {
             "ticket": ticket,
             "status_url": status_url(ticket),
-            "out_of_hours": out_of_hours_notice(ticket),
+            # A payment still pending: we ask the customer to wait (the SLA policy's wait), not to worry.
+            "wait_until": wait_until,
+            "out_of_hours": None if wait_until else out_of_hours_notice(ticket),
         }
         subject = _("[%(reference)s] We received your message: %(subject)s") % {
             "reference": ticket.reference,

@@ -179,13 +179,13 @@ def test_a_dispute_can_be_handed_to_mediation_only_after_the_three_day_window(
     assert response.status_code == 302
     escalation = Escalation.objects.get(ticket=ticket)
     assert (escalation.reason, escalation.team, escalation.assigned_to) == (Trigger.DISPUTE, team, mediator)
-    # The sla dispute clocks: 3 days for evidence and 5 for the decision, from the window's end.
-    assert escalation.evidence_due == at(8, 10)
-    assert escalation.decision_due == at(10, 10)
+    # 3 days for evidence and 5 for the decision, from the "Minta Bantuan" request (as the sla clocks).
+    assert escalation.evidence_due == at(8, 10, 1)
+    assert escalation.decision_due == at(10, 10, 1)
     ticket.refresh_from_db()
     assert ticket.team == team
     [ack] = [m for m in mailoutbox if m.to == ["budi@example.test"]]
-    assert local(at(10, 10)) in ack.body and local(at(8, 10)) in ack.body
+    assert local(at(10, 10, 1)) in ack.body and local(at(8, 10, 1)) in ack.body
     # Asking twice does nothing more.
     assert client.post(help_url, {}).status_code == 400
     assert Escalation.objects.count() == 1

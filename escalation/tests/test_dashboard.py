@@ -16,13 +16,16 @@ pytestmark = pytest.mark.django_db
 URL = reverse("escalation:dashboard")
 
 
-def test_the_dashboard_counts_and_draws_open_escalations(client, desk, clock):
+def test_the_dashboard_counts_and_draws_open_escalations(
+    client, desk, clock, django_capture_on_commit_callbacks
+):
     requests.request_by_customer(ticket_for(desk), text="a")
     actions.escalate(ticket_for(desk, sender="rina@example.test"), reason=Trigger.AGENT_REQUEST, level=2)
     clock.move_to(at(4, 12))
     # Both tickets missed their 2-hour first response: the sla sweeper records two breaches today,
-    # and the first-response rule escalates them.
-    assert sla_sweeper.sweep().breached == 2
+    # and the first-response rule escalates them (a task per breach, after the sweep commits).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sla_sweeper.sweep().breached == 2
     actions.escalate(ticket_for(desk, sender="joko@example.test"), reason=Trigger.AGENT_REQUEST)
     client.force_login(desk.supervisor)
     response = client.get(URL)

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sla.models.config import ConfigRow
+
 
 class TimeZone(models.TextChoices):
     WIB = "Asia/Jakarta", _("WIB (Western Indonesia, UTC+7)")
@@ -20,7 +22,7 @@ class TimeZone(models.TextChoices):
     WIT = "Asia/Jayapura", _("WIT (Eastern Indonesia, UTC+9)")
 
 
-class BusinessCalendar(models.Model):
+class BusinessCalendar(ConfigRow):
     name = models.CharField(_("name"), max_length=100, unique=True)
     time_zone = models.CharField(
         _("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB
@@ -62,7 +64,7 @@ class BusinessCalendar(models.Model):
         return self.name
 
 
-class OpeningHours(models.Model):
+class OpeningHours(ConfigRow):
     """One open range on a weekday, or on public holidays (several ranges per day allowed)."""
 
     class Day(models.IntegerChoices):
@@ -96,7 +98,7 @@ class OpeningHours(models.Model):
         return _range_seconds(self.opens, self.closes)
 
 
-class CalendarDate(models.Model):
+class CalendarDate(ConfigRow):
     """A date that differs from the weekly pattern: an office closure or an extra working day."""
 
     class Kind(models.TextChoices):
@@ -126,7 +128,7 @@ class CalendarDate(models.Model):
             _check_range(self.opens, self.closes)
 
 
-class TeamCalendar(models.Model):
+class TeamCalendar(ConfigRow):
     """Which calendar a team works on (kept here so tickets never depends on sla)."""
 
     team = models.OneToOneField("tickets.Team", on_delete=models.CASCADE, related_name="sla_calendar")

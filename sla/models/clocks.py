@@ -41,6 +41,10 @@ class SlaClock(models.Model):
     )
     warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    # A clock whose warning or breach could not be recorded waits until retry_at (growing back-off), so a
+    # batch of clocks that keep failing cannot stay first in due order and hold up the others.
+    sweep_attempts = models.PositiveSmallIntegerField(_("failed sweeps"), default=0, db_default=0)
+    retry_at = models.DateTimeField(_("retry after"), null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -77,6 +81,11 @@ class SlaClock(models.Model):
     def met_on_time(self) -> bool:
         return self.met_at is not None and self.due_at is not None and self.met_at <= self.due_at
 
+    @property
+    def is_wait(self) -> bool:
+        """A customer wait (not a deadline for agents): due_at and met_at are both when it ends."""
+        return self.kind == TargetKind.WAIT
+
 
 class _Record(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
@@ -86,6 +95,12 @@ class _Record(models.Model):
     cycle = models.PositiveIntegerField(_("cycle"))
     due_at = models.DateTimeField(_("due"))
     created_at = models.DateTimeField(default=timezone.now)
+    # Escalation hears of the record from a task queued after commit (sla.tasks.hand_over_*), which stamps
+    # handed_over_at. Until then handover_due_at says when the sweeper queues it again (broker down,
+    # task lost or failed), with a growing back-off counted in handover_attempts.
+    handed_over_at = models.DateTimeField(_("handed to escalation"), null=True, blank=True)
+    handover_due_at = models.DateTimeField(_("hand over again at"), null=True, blank=True)
+    handover_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True
@@ -102,6 +117,13 @@ class SlaWarning(_Record):
         verbose_name = _("SLA warning")
         verbose_name_plural = _("SLA warnings")
         constraints = [models.UniqueConstraint(fields=["ticket", "target", "cycle"], name="sla_warning_once")]
+        indexes = [
+            models.Index(
+                fields=["handover_due_at"],
+                condition=Q(handed_over_at__isnull=True),
+                name="slawarning_handover_due",
+            )
+        ]
 
 
 class SlaBreach(_Record):
@@ -111,3 +133,10 @@ class SlaBreach(_Record):
         verbose_name = _("SLA breach")
         verbose_name_plural = _("SLA breaches")
         constraints = [models.UniqueConstraint(fields=["ticket", "target", "cycle"], name="sla_breach_once")]
+        indexes = [
+            models.Index(
+                fields=["handover_due_at"],
+                condition=Q(handed_over_at__isnull=True),
+                name="slabreach_handover_due",
+            )
+        ]

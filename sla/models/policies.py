@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sla.models.calendars import BusinessCalendar
+from sla.models.config import ConfigRow
 from tickets.models import HoldReason, Status
 
 
@@ -19,7 +20,7 @@ def default_pause_statuses() -> list[str]:
     return [Status.PENDING.value, Status.ON_HOLD.value]
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(ConfigRow):
     name = models.CharField(_("name"), max_length=100, unique=True)
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Lower is tried first."))
     active = models.BooleanField(_("active"), default=True)
@@ -66,6 +67,11 @@ class TargetKind(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     NEXT_RESPONSE = "next_response", _("Next response")
     RESOLUTION = "resolution", _("Resolution")
+    WAIT = "wait", _("Customer waits (not counted against agents)")
+
+
+# The kinds agents are measured on (reports, warnings, breaches); a wait only delays the first response.
+MEASURED_KINDS = (TargetKind.FIRST_RESPONSE, TargetKind.NEXT_RESPONSE, TargetKind.RESOLUTION)
 
 
 class Unit(models.TextChoices):
@@ -79,7 +85,7 @@ class Clock(models.TextChoices):
     CALENDAR = "calendar", _("Calendar time (around the clock)")
 
 
-class SlaTarget(models.Model):
+class SlaTarget(ConfigRow):
     """One deadline of a policy.
 
     A first-response target starts when the ticket opens and is met by the first agent reply; a
@@ -116,6 +122,12 @@ class SlaTarget(models.Model):
         blank=True,
         default="",
         help_text=_("Empty: starts with the ticket (or customer message)."),
+    )
+    start_on_help_request = models.BooleanField(
+        _("starts when the customer asks for platform help"),
+        default=False,
+        db_default=False,
+        help_text=_("Dispute windows: from the customer's “Minta Bantuan” request."),
     )
     start_after = models.ForeignKey(
         "self",
@@ -156,8 +168,13 @@ class SlaTarget(models.Model):
                 errors["start_after"] = _("Choose a target of the same policy.")
             elif self._chain_loops():
                 errors["start_after"] = _("These targets would wait for each other for ever.")
-        if self.kind != TargetKind.RESOLUTION and (self.start_after_id or self.start_on_hold_reason):
-            errors["kind"] = _("Only resolution targets can start after another target or on hold.")
+        starts = [bool(self.start_after_id), bool(self.start_on_hold_reason), self.start_on_help_request]
+        if sum(starts) > 1 and "start_after" not in errors:
+            errors["start_after"] = _("Choose one way for the target to start.")
+        if self.kind != TargetKind.RESOLUTION and any(starts):
+            errors["kind"] = _(
+                "Only resolution targets can start after another target, on hold or on a help request."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -14,7 +14,7 @@ from typing import Any
 from django import template
 
 from sla import badges, reports
-from sla.queries import PREFETCH_ATTR, open_clocks
+from sla.queries import PREFETCH_ATTR, shown_clocks
 
 register = template.Library()
 
@@ -23,13 +23,13 @@ register = template.Library()
 def sla_badges(ticket: Any) -> dict[str, Any]:
     clocks = getattr(ticket, PREFETCH_ATTR, None)
     if clocks is None:  # not prefetched: one query for this ticket
-        clocks = list(open_clocks().filter(ticket=ticket))
+        clocks = list(shown_clocks().filter(ticket=ticket))
     return {"badges": badges.badges(clocks)}
 
 
 @register.inclusion_tag("sla/_panel.html")
 def sla_panel(ticket: Any) -> dict[str, Any]:
-    clocks = list(ticket.sla_clocks.order_by("started_at", "target", "cycle"))
+    clocks = list(ticket.sla_clocks.select_related("policy").order_by("started_at", "target", "cycle"))
     return {"rows": badges.panel(clocks)}
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy, SlaTarget
-from sla.tests.helpers import ticket_at, wib
+from sla.tests.helpers import policy_form, ticket_at, wib
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -44,29 +44,16 @@ def test_policies_are_ordered_and_edited_with_ticks_for_conditions(admin_client)
     ticked = re.findall(r'<input type="checkbox" name="channels" value="(\w+)"[^>]*checked', page)
     assert ticked == ["email"]
     target = policy.targets.get()
-    form = {
-        "name": "Email",
-        "position": "55",
-        "active": "on",
-        "channels": ["email", "web"],
-        "priorities": ["urgent"],
-        "pause_statuses": ["pending"],
-        "targets-TOTAL_FORMS": "1",
-        "targets-INITIAL_FORMS": "1",
-        "targets-MIN_NUM_FORMS": "0",
-        "targets-MAX_NUM_FORMS": "1000",
-        "targets-0-id": str(target.pk),
-        "targets-0-policy": str(policy.pk),
-        "targets-0-key": "first_response",
-        "targets-0-name": "First response",
-        "targets-0-kind": "first_response",
-        "targets-0-position": "0",
-        "targets-0-amount": "3",
-        "targets-0-unit": "hours",
-        "targets-0-clock": "business",
-        "targets-0-warn_minutes_before": "30",
-        "targets-0-start_on_hold_reason": "",
-    }
+    form = policy_form(
+        policy,
+        target,
+        position="55",
+        channels=["email", "web"],
+        priorities=["urgent"],
+        pause_statuses=["pending"],
+        amount=3,
+        warn_minutes_before=30,
+    )
     response = admin_client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:3000]
     policy.refresh_from_db()

@@ -148,3 +148,26 @@ def _reply_to(ticket, text):
     from tests.factories import inbound
 
     return inbound(text, references=(ticket.messages.first().external_id,))
+
+
+# --- Wrong item received: a complex report too ----------------------------------------------------------
+
+
+def test_a_wrong_item_report_gets_two_working_days_and_the_email_first_response():
+    ticket = ticket_at(wib(2025, 11, 14, 14, 0), channel="email", category_slug="wrong-item")
+    assert ticket.category.name_id == "Barang salah kirim"
+    assert clock(ticket, "resolution").policy.name.startswith("Complex reports")
+    assert local(clock(ticket, "resolution").due_at) == wib(2025, 11, 16, 14, 0)
+    assert local(clock(ticket, "first_response").due_at) == wib(2025, 11, 14, 16, 0)
+
+
+def test_a_whatsapp_refund_keeps_its_fifteen_minute_first_response():
+    ticket = ticket_at(
+        wib(2026, 3, 21, 2, 0),
+        channel="whatsapp",
+        kind="phone",
+        sender="+6281234567890",
+        category_slug="refund",
+    )
+    assert local(clock(ticket, "first_response").due_at) == wib(2026, 3, 21, 2, 15)
+    assert clock(ticket, "resolution").policy.name.startswith("Complex reports")

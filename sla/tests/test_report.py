@@ -39,13 +39,29 @@ def week(personas):
 
 def test_compliance_per_team_and_channel_with_median_and_p90(week):
     report = compliance(*(_date(v) for v in PERIOD.values()), now=wib(2025, 11, 24, 0, 0))
-    assert (report.total.finished, report.total.met) == (4, 3)
+    first = report.total.counts["first_response"]
+    assert (first.finished, first.met) == (4, 3)
+    assert report.total.resolution_met_percent is None  # nobody had a resolution target
     email = next(g for g in report.groups["channel"] if g.label == "Email")
-    assert email.met_percent == pytest.approx(200 / 3)
+    assert email.first_response_met_percent == pytest.approx(200 / 3)
     assert email.first_response_median == 3600
     assert email.first_response_p90 == 3 * 3600
     team = {g.label: g for g in report.groups["team"]}
-    assert team["Tim Pembeli"].finished == 3 and team["No team"].met == 1
+    assert team["Tim Pembeli"].finished == 3 and team["No team"].counts["first_response"].met == 1
+
+
+def test_met_percent_is_reported_per_kind_of_target(personas, week):
+    refund = ticket_at(
+        wib(2025, 11, 17, 9, 0), channel="email", sender="r@example.test", category_slug="refund"
+    )
+    with frozen(wib(2025, 11, 17, 9, 10)):
+        actions.reply(refund, by=personas.agent, text="Kami proses", status="resolved")
+    report = compliance(*(_date(v) for v in PERIOD.values()), now=wib(2025, 11, 24, 0, 0))
+    assert report.total.first_response_met_percent == pytest.approx(80.0)  # 4 of 5 in time
+    assert report.total.resolution_met_percent == 100.0  # the refund, in 10 minutes
+    refunds = next(g for g in report.groups["category"] if g.label == "Refund")
+    assert (refunds.first_response_met_percent, refunds.resolution_met_percent) == (100.0, 100.0)
+    assert refunds.resolution == [600]
 
 
 def test_charts_scale_bars_to_round_ticks_and_say_when_there_is_no_data(week):
@@ -85,7 +101,12 @@ def test_the_csv_export_has_the_same_numbers(client, personas, week):
     total = rows[1]
     assert total[2:5] == ["4", "3", "75.0"]
     email = next(row for row in rows if row[1] == "Email")
-    assert email[5:7] == ["1.0", "3.0"]
+    assert rows[0][2:5] == [
+        "First response: finished",
+        "First response: met on time",
+        "First response: met %",
+    ]
+    assert email[11:13] == ["1.0", "3.0"]
 
 
 def test_agents_are_refused_and_visitors_are_sent_to_log_in(client, personas):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.test import TestCase
 
 from sla import sweeper
 from sla.models import SlaBreach, SlaClock, SlaWarning
-from sla.tests.helpers import frozen, ticket_at, wib
+from sla.tasks import hand_over_breach
+from sla.tests.helpers import frozen, sweep_at, ticket_at, wib
+from tests.factories import customer_ticket
 from tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -23,36 +27,102 @@ def email_tickets(count):
     return [ticket_at(CREATED, channel="email", sender=f"buyer{n}@example.test") for n in range(count)]
 
 
-def test_a_ticket_whose_processing_raises_does_not_stop_the_others_and_is_retried(monkeypatch, caplog):
+def test_a_clock_whose_recording_raises_does_not_stop_the_others_and_is_retried_after_a_back_off(
+    monkeypatch, caplog
+):
     tickets = email_tickets(3)
     broken = tickets[1]
-    recorded = []
+    real_event_data = sweeper.event_data
+
+    def event_data(what, clock):
+        if clock.ticket_id == broken.pk:
+            raise RuntimeError("cannot describe this clock")
+        return real_event_data(what, clock)
+
+    monkeypatch.setattr(sweeper, "event_data", event_data)
+    result = sweeper.sweep(now=LATER)
+    assert (result.breached, result.failed) == (2, 1)
+    assert "clock" in caplog.text and "cannot describe this clock" in caplog.text
+    # The failure rolled back that clock's breach, its claim and its event: it is still due ...
+    assert not SlaBreach.objects.filter(ticket=broken).exists()
+    failing = SlaClock.objects.get(ticket=broken)
+    assert failing.breached_at is None
+    assert not broken.events.filter(kind=TicketEvent.Kind.SLA, after__sla="breach").exists()
+    # ... but waits a minute before it is tried again, so it cannot hold up clocks due after it.
+    assert (failing.sweep_attempts, failing.retry_at) == (1, LATER + dt.timedelta(minutes=1))
+    assert sweeper.sweep(now=LATER + dt.timedelta(seconds=30)).candidates == 0
+
+    monkeypatch.setattr(sweeper, "event_data", real_event_data)
+    assert sweeper.sweep(now=LATER + dt.timedelta(minutes=1)).breached == 1
+    assert SlaBreach.objects.count() == 3
+    assert SlaClock.objects.get(ticket=broken).retry_at is None
+
+
+def test_clocks_that_keep_failing_first_in_due_order_do_not_block_the_ones_behind_them(monkeypatch):
+    failing = email_tickets(2)
+    with frozen(CREATED + dt.timedelta(minutes=30)):
+        later = customer_ticket(channel="email", sender="later@example.test")  # due 11.30
+    real_event_data = sweeper.event_data
+
+    def event_data(what, clock):
+        if clock.ticket_id in {t.pk for t in failing}:
+            raise RuntimeError("broken")
+        return real_event_data(what, clock)
+
+    monkeypatch.setattr(sweeper, "event_data", event_data)
+    assert sweeper.sweep(now=LATER, batch=2).failed == 2  # a whole batch of failures
+    result = sweeper.sweep(now=LATER, batch=2)
+    assert (result.breached, result.failed) == (1, 0)
+    assert SlaBreach.objects.get().ticket == later
+
+
+def test_a_breach_is_handed_to_escalation_after_commit_as_its_own_task(monkeypatch, caplog):
+    tickets = email_tickets(3)
+    broken = tickets[1]
+    handed_over = []
 
     def escalate(*, ticket_id, target, breach_id):
         if ticket_id == broken.pk:
             raise RuntimeError("escalation is down for this ticket")
-        recorded.append(ticket_id)
+        handed_over.append(ticket_id)
 
     monkeypatch.setattr("escalation.hooks.sla_breached", escalate)
-    result = sweeper.sweep(now=LATER)
-    assert (result.breached, result.failed) == (2, 1)
-    assert sorted(recorded) == sorted([tickets[0].pk, tickets[2].pk])
-    assert "clock" in caplog.text and "escalation is down" in caplog.text
-    # The failure rolled back that ticket's breach, its claim and its event: it is still due.
-    assert not SlaBreach.objects.filter(ticket=broken).exists()
-    assert SlaClock.objects.get(ticket=broken).breached_at is None
-    assert not broken.events.filter(kind=TicketEvent.Kind.SLA, after__sla="breach").exists()
+    with frozen(LATER), TestCase.captureOnCommitCallbacks() as queued:
+        assert sweeper.sweep(now=LATER).breached == 3
+    assert handed_over == []  # nothing runs inside the sweep's transaction
+    with frozen(LATER):
+        for callback in queued:
+            callback()
+    assert sorted(handed_over) == sorted([tickets[0].pk, tickets[2].pk])
+    assert "escalation is down" in caplog.text
+    # The failed hand-over is still owed; running the task again does not repeat the others.
+    assert list(SlaBreach.objects.filter(handed_over_at__isnull=True).values_list("ticket", flat=True)) == [
+        broken.pk
+    ]
+    assert [hand_over_breach(b.pk) for b in SlaBreach.objects.exclude(ticket=broken)] == [False, False]
 
-    monkeypatch.setattr("escalation.hooks.sla_breached", lambda **kw: recorded.append(kw["ticket_id"]))
-    assert sweeper.sweep(now=LATER).breached == 1
-    assert SlaBreach.objects.count() == 3
+
+def test_a_hand_over_whose_task_was_lost_is_queued_again_by_the_sweep(monkeypatch):
+    (ticket,) = email_tickets(1)
+    handed_over = []
+    monkeypatch.setattr("escalation.hooks.sla_breached", lambda **kw: handed_over.append(kw["breach_id"]))
+    sweep_at(LATER, hand_over=False)  # the broker was down: the queued task never ran
+    breach = SlaBreach.objects.get(ticket=ticket)
+    assert breach.handed_over_at is None
+    assert sweep_at(LATER + dt.timedelta(minutes=1)).requeued == 0  # not yet: it may still be on its way
+    assert sweep_at(LATER + dt.timedelta(minutes=2)).requeued == 1
+    assert handed_over == [breach.pk]
+    breach.refresh_from_db()
+    assert breach.handed_over_at is not None and breach.handover_attempts == 1
+    assert sweep_at(LATER + dt.timedelta(hours=1)).requeued == 0
 
 
 def test_a_slower_sweeper_holding_stale_candidates_records_nothing_twice():
     email_tickets(2)
     stale = list(SlaClock.objects.values_list("pk", "ticket_id"))
     assert sweeper.sweep(now=LATER).breached == 2
-    assert [sweeper._breach(pk, ticket_id, LATER) for pk, ticket_id in stale] == [False, False]
+    with transaction.atomic():
+        assert sweeper._claim_and_record(sweeper.BREACH, stale, LATER) == 0
     assert SlaBreach.objects.count() == 2
 
 

@@ -7,7 +7,7 @@ whose message is written for the person who asked.
 The functions live in topic modules; callers import them from here.
 """
 
-from tickets.actions.base import STREAM_CHANNELS, ActionError, record_event
+from tickets.actions.base import STREAM_CHANNELS, ActionError, record_event, record_events
 from tickets.actions.inbound import (
     Received,
     find_or_create_contact,
@@ -20,6 +20,7 @@ from tickets.actions.properties import (
     assign,
     change_status,
     set_category,
+    set_channel,
     set_order_ref,
     set_priority,
     set_tags,
@@ -42,10 +43,12 @@ __all__ = [
     "receive_message",
     "record_delivery",
     "record_event",
+    "record_events",
     "reply",
     "sanitise_html",
     "send_template",
     "set_category",
+    "set_channel",
     "set_order_ref",
     "set_priority",
     "set_tags",

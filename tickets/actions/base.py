@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -85,8 +86,23 @@ def event(
 
 
 def record_event(ticket: Ticket, kind: str, **kwargs: Any) -> TicketEvent:
-    """For other apps (sla, escalation) that add to a ticket's timeline."""
-    return event(ticket, kind, **kwargs)
+    """For other apps (sla, escalation) that add to a ticket's timeline.
+
+    An entry that belongs to the ticket's SLA history (a dispute's help request starts the platform's
+    evidence and decision windows) brings the clocks up to date; the caller then holds the ticket's row
+    lock, as escalation.actions.escalate does.
+    """
+    from sla.clocks import recompute, starts_clocks  # local: sla imports tickets
+
+    entry = event(ticket, kind, **kwargs)
+    if starts_clocks(entry):
+        recompute(ticket, reason=kind)
+    return entry
+
+
+def record_events(events: Iterable[TicketEvent]) -> None:
+    """Many unsaved timeline entries at once (the SLA sweeper's warnings and breaches)."""
+    TicketEvent.objects.bulk_create(list(events))
 
 
 def search_text(ticket: Ticket, extra: str) -> str:

@@ -1,4 +1,4 @@
-"""Who handles a ticket and how it is classified: assignee, team, status, priority, category, tags."""
+"""Who handles a ticket and how it is classified: assignee, team, status, priority, category, channel, tags."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tickets.actions.base import (
 )
 from tickets.models import (
     Category,
+    Channel,
     HoldReason,
     Priority,
     Status,
@@ -115,6 +116,25 @@ def set_category(ticket: Ticket, *, category: Category | None, by: Any | None) -
         ticket, TicketEvent.Kind.CATEGORY, actor=by, before=before, after=category.slug if category else None
     )
     after_change(ticket, reason="category")
+    return ticket
+
+
+@transaction.atomic
+def set_channel(ticket: Ticket, *, channel: str, by: Any | None) -> Ticket:
+    """Correct the channel a ticket is counted under (e.g. a WhatsApp case logged as a phone call): the
+    SLA policies are chosen again, their clocks recomputed from the ticket's history. Replies still go
+    out on each message's own channel."""
+    ticket = locked(ticket)
+    if channel not in Channel.values:
+        raise ActionError(_("Unknown channel: %(channel)s.") % {"channel": channel})
+    if channel == ticket.channel:
+        return ticket
+    before = ticket.channel
+    ticket.channel = channel
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["channel", "updated_at"])
+    event(ticket, TicketEvent.Kind.CHANNEL, actor=by, before=before, after=channel)
+    after_change(ticket, reason="channel")
     return ticket
 
 

@@ -41,6 +41,7 @@ def test_the_form_offers_active_topics_in_indonesian_by_default_whatever_the_bro
     assert response.status_code == 200
     assert '<html lang="id">' in response.content.decode()
     assert "Pengembalian dana" in response.content.decode()
+    assert "Barang salah kirim" in response.content.decode()
     assert "Masukan / saran" not in response.content.decode()
 
 
@@ -52,6 +53,7 @@ def test_the_form_offers_topics_in_english_after_the_language_switch():
     assert '<html lang="en">' in page
     assert 'value="refund" data-concerns-order="true">Refund</option>' in page
     assert 'value="account">Account / login</option>' in page
+    assert 'value="wrong-item" data-concerns-order="true">Wrong item received</option>' in page
 
 
 def test_a_message_opens_one_web_ticket_for_the_customer(customer):

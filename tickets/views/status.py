@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from sla.queries import customer_wait_until
 from tickets import actions
 from tickets.forms.public import ReplyForm
 from tickets.inbound import InboundMessage, SenderIdentity
@@ -144,7 +146,14 @@ def _status_page(
     status: int = 200,
 ) -> HttpResponse:
     shown = shown_ticket(ticket)
-    label, explanation = CUSTOMER_STATUS[Status(shown.status)]
+    label, status_text = CUSTOMER_STATUS[Status(shown.status)]
+    explanation = str(status_text)
+    wait_until = customer_wait_until(shown) if shown.is_open else None
+    if wait_until is not None:
+        explanation = _(
+            "Payments can take up to 15 minutes to be confirmed: please wait until %(time)s. If your order "
+            "is still pending then, our team takes over."
+        ) % {"time": formats.time_format(timezone.localtime(wait_until), "H:i")}
     follow_up = (
         shown.follow_ups.filter(contact_id=shown.contact_id).order_by("-created_at").first()
         if shown.status == Status.CLOSED

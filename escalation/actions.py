@@ -14,11 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from escalation import deadlines, notify, routing
+from escalation import deadlines, notify, outcomes, routing
 from escalation.models import (
     TOP_LEVEL,
     Escalation,
@@ -31,8 +30,7 @@ from escalation.models import (
 from tickets import access
 from tickets import actions as ticket_actions
 from tickets.actions import ActionError
-from tickets.models import PRIORITY_ORDER, Status, Team, Ticket, TicketEvent
-from tickets.notifications import ACKNOWLEDGED_CHANNELS as EMAIL_ANSWERED
+from tickets.models import PRIORITY_ORDER, Team, Ticket, TicketEvent
 from tickets.redaction import redact
 
 __all__ = ["ActionError", "escalate"]
@@ -265,13 +263,11 @@ def escalate_further(escalation: Escalation, *, by: Any | None, note: str = "") 
 
 @transaction.atomic
 def resolve(escalation: Escalation, *, by: Any, outcome: str, resolve_ticket: bool = False) -> Escalation:
-    """Close the escalation with a written outcome, sent to the customer on the ticket's channel.
+    """Close the escalation with a written outcome for the customer (escalation.outcomes.deliver).
 
-    The outcome goes out as the supervisor's reply (tickets.actions.reply): it is on the ticket's timeline
-    and the channel's sender delivers it (email for email, web-form and phone tickets). The policy
-    promises it in writing by email, so a chat or social-media customer with a known address also gets
-    an email copy (after commit). On a closed ticket nothing can be sent on the channel; the outcome is
-    then kept as an internal note.
+    It goes by email wherever the customer has an address, on the ticket's channel when that channel
+    takes it now, and is kept on the ticket as a note when neither can reach the customer; the resolve
+    itself never fails for that (outcomes.supervisor_notice says what the supervisor must do then).
     """
     _check_supervisor(by)
     escalation = _locked(escalation)
@@ -286,41 +282,24 @@ def resolve(escalation: Escalation, *, by: Any, outcome: str, resolve_ticket: bo
     now = timezone.now()
     ticket = escalation.ticket
     while ticket.merged_into_id:
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
-    message = None
+        ticket = Ticket.objects.select_related("contact").get(pk=ticket.merged_into_id)
     with changing_ticket():
-        if ticket.status == Status.CLOSED:
-            ticket_actions.add_note(ticket, by=by, text=_outcome_text(escalation, outcome))
-        else:
-            message = ticket_actions.reply(
-                ticket,
-                by=by,
-                text=_outcome_text(escalation, outcome),
-                status=Status.RESOLVED if resolve_ticket and ticket.status != Status.RESOLVED else None,
-            )
+        fields = outcomes.deliver(escalation, ticket, by=by, outcome=outcome, resolve_ticket=resolve_ticket)
     escalation.status = EscalationStatus.RESOLVED
     escalation.resolved_at, escalation.resolved_by = now, by
     escalation.outcome = outcome
-    escalation.outcome_message = message
-    escalation.outcome_sent_at = now if message is not None else None
-    fields = ["status", "resolved_at", "resolved_by", "outcome", "outcome_message", "outcome_sent_at"]
+    fields += ["status", "resolved_at", "resolved_by", "outcome"]
     if escalation.acknowledged_at is None:
         escalation.acknowledged_at = now
         fields.append("acknowledged_at")
     escalation.save(update_fields=fields)
     _log(escalation, EscalationLog.Action.RESOLVED, by, note=outcome, at=now)
-    _ticket_event(escalation, "resolved", by, extra={"sent": message is not None}, at=now)
-    if ticket.channel not in EMAIL_ANSWERED and ticket.contact.email:
-        notify.email_outcome(escalation)
+    extra = {
+        "sent": escalation.outcome_message_id is not None,
+        "emailed": escalation.outcome_email_id is not None,
+    }
+    _ticket_event(escalation, "resolved", by, extra=extra, at=now)
     return escalation
-
-
-def _outcome_text(escalation: Escalation, outcome: str) -> str:
-    language = escalation.ticket.contact.language or "id"
-    with translation.override(language):
-        return render_to_string(
-            "escalation/email/outcome.txt", {"escalation": escalation, "outcome": outcome}
-        ).strip()
 
 
 # --- The sweeper's step ---------------------------------------------------------------------------------

@@ -211,9 +211,24 @@ class Escalation(models.Model):
     outcome_message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the written outcome actually left (on the channel or by email): stamped by the delivery, so
+    # it stays empty while queued and when the customer could not be reached at all.
     outcome_sent_at = models.DateTimeField(_("outcome sent at"), null=True, blank=True)
-    # Tickets not answered by email (chat, WhatsApp, social) also get the outcome in writing by email.
+    # The outcome by email when the ticket's channel is not email (chat, WhatsApp, social) or the ticket
+    # was closed: the policy promises it in writing by email wherever we have an address.
+    outcome_email = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     outcome_emailed_at = models.DateTimeField(_("outcome emailed at"), null=True, blank=True)
+    outcome_channel_note = models.TextField(
+        _("not sent on the channel"),
+        blank=True,
+        help_text=_("Why the outcome did not go out on the ticket's own channel."),
+    )
+    # The customer's acknowledgement (an automatic email); stamped when it actually left.
+    acknowledgement_message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     customer_acknowledged_at = models.DateTimeField(null=True, blank=True)
     # Disputes: until when both sides may add evidence, and the promised decision date.
     evidence_due = models.DateTimeField(_("evidence until"), null=True, blank=True)

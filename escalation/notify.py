@@ -33,18 +33,6 @@ def top_level_overdue(escalation: Escalation) -> None:
         _notify(user, escalation, Notification.Kind.OVERDUE, email=True)
 
 
-def acknowledge_customer(escalation: Escalation) -> None:
-    from escalation import tasks
-
-    enqueue_on_commit(tasks.acknowledge_customer, escalation.pk)
-
-
-def email_outcome(escalation: Escalation) -> None:
-    from escalation import tasks
-
-    enqueue_on_commit(tasks.email_outcome, escalation.pk)
-
-
 def _notify(user: Any, escalation: Escalation, kind: str, *, email: bool) -> None:
     notification, created = Notification.objects.get_or_create(
         user=user, escalation=escalation, kind=kind, defaults={"email_wanted": email}

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from escalation import deadlines, notify
+from escalation import deadlines, outcomes
 from escalation.actions import ActionError, changing_ticket, escalate
 from escalation.models import ACTIVE_STATUSES, TOP_LEVEL, Escalation, Level, Trigger
 from escalation.rules import matching_rule
@@ -53,7 +53,7 @@ def request_by_customer(ticket: Ticket, *, text: str) -> Escalation:
     escalation = escalate(ticket, reason=Trigger.CUSTOMER_REQUEST, level=level, rule=rule, text=text)
     if escalation is None:  # pragma: no cover - the row lock above serialises requests
         raise ActionError(_("This ticket is already with a supervisor."))
-    notify.acknowledge_customer(escalation)
+    outcomes.acknowledge_customer(escalation)
     return escalation
 
 
@@ -105,7 +105,7 @@ def request_dispute_help(ticket: Ticket, *, text: str = "") -> Escalation:
     if team is not None and team.pk != ticket.team_id:
         with changing_ticket():
             ticket_actions.set_team(ticket, team=team, by=None)
-    notify.acknowledge_customer(escalation)
+    outcomes.acknowledge_customer(escalation)
     return escalation
 
 

@@ -38,38 +38,6 @@ def email_notification(notification_id: int) -> None:
         raise
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def acknowledge_customer(escalation_id: int) -> None:
-    claimed = Escalation.objects.filter(pk=escalation_id, customer_acknowledged_at__isnull=True).update(
-        customer_acknowledged_at=timezone.now()
-    )
-    if not claimed:
-        return
-    escalation = Escalation.objects.select_related("ticket", "ticket__contact").get(pk=escalation_id)
-    try:
-        mail.send_customer_acknowledgement(escalation)
-    except Exception:
-        Escalation.objects.filter(pk=escalation_id).update(customer_acknowledged_at=None)
-        raise
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def email_outcome(escalation_id: int) -> None:
-    claimed = Escalation.objects.filter(
-        pk=escalation_id, outcome_emailed_at__isnull=True, resolved_at__isnull=False
-    ).update(outcome_emailed_at=timezone.now())
-    if not claimed:
-        return
-    escalation = Escalation.objects.select_related("ticket", "ticket__contact").get(pk=escalation_id)
-    try:
-        sent = mail.send_outcome_copy(escalation)
-    except Exception:
-        Escalation.objects.filter(pk=escalation_id).update(outcome_emailed_at=None)
-        raise
-    if not sent:
-        Escalation.objects.filter(pk=escalation_id).update(outcome_emailed_at=None)
-
-
 @shared_task
 def send_daily_digests() -> int:
     """Queue one digest per supervisor with overdue escalation reviews assigned to them."""

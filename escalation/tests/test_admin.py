@@ -7,12 +7,11 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from escalation import actions, hooks, requests, tasks
+from escalation import actions, hooks, requests
 from escalation.models import Escalation, EscalationLog, EscalationRule, EscalationStatus
 from escalation.tests.conftest import at, ticket_for
 from tests.factories import customer_ticket
 from tickets import actions as ticket_actions
-from tickets.inbound import SenderIdentity
 from tickets.models import DeliveryStatus, Direction, Status, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -255,25 +254,3 @@ def test_supervisors_read_rules_and_managers_change_them(client, desk):
     client.force_login(desk.manager)
     page = client.get(url)
     assert page.status_code == 200 and 'name="_save"' in page.content.decode()
-
-
-def test_a_whatsapp_customer_also_gets_the_outcome_in_writing_by_email(
-    desk, clock, mailoutbox, django_capture_on_commit_callbacks
-):
-    ticket = ticket_for(
-        desk,
-        channel="whatsapp",
-        kind="phone",
-        sender="6281234567890",
-        other_identities=(SenderIdentity(kind="email", address="andi@example.test"),),
-    )
-    escalation = requests.request_by_customer(ticket, text="Refund belum masuk")
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.resolve(escalation, by=desk.supervisor, outcome="Refund diproses hari ini.")
-    escalation.refresh_from_db()
-    assert escalation.outcome_message.channel == "whatsapp"  # the answer on the ticket's own channel
-    [copy] = [m for m in mailoutbox if m.to == ["andi@example.test"]]
-    assert "Refund diproses hari ini." in copy.body and ticket.reference in copy.subject
-    assert escalation.outcome_emailed_at == at(2, 10)
-    tasks.email_outcome(escalation.pk)  # a retried task sends nothing more
-    assert len([m for m in mailoutbox if m.to == ["andi@example.test"]]) == 1

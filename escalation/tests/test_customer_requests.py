@@ -136,19 +136,6 @@ def test_the_status_page_panel_offers_the_request_and_shows_the_outcome(desk, cl
     assert request_url(ticket) in html  # may ask the next level
 
 
-def test_every_customer_email_carries_the_escalation_link(
-    desk, clock, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket = ticket_for(desk)
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket_actions.reply(ticket, by=desk.agent, text="Kami cek dulu ya")
-    customer_mail = [m for m in mailoutbox if m.to == ["budi@example.test"]]
-    assert len(customer_mail) == 2  # acknowledgement and reply
-    for mail in customer_mail:
-        assert request_url(ticket) in mail.body
-
-
 # --- Disputes: "Minta Bantuan" after the buyer–seller window ------------------------------------------
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from escalation import deadlines, notify, outcomes, routing
 from escalation.models import (
+    CUSTOMER_REASONS,
     TOP_LEVEL,
     Escalation,
     EscalationLog,
@@ -30,7 +31,7 @@ from escalation.models import (
 from tickets import access
 from tickets import actions as ticket_actions
 from tickets.actions import ActionError
-from tickets.models import PRIORITY_ORDER, Team, Ticket, TicketEvent
+from tickets.models import PRIORITY_ORDER, Status, Team, Ticket, TicketEvent
 from tickets.redaction import redact
 
 __all__ = ["ActionError", "escalate"]
@@ -228,6 +229,8 @@ def escalate_further(escalation: Escalation, *, by: Any | None, note: str = "") 
         _check_supervisor(by)
     escalation = _locked(escalation)
     _check_active(escalation)
+    if by is None and not _ticket_open(escalation.ticket):
+        raise ActionError(_("The ticket is closed: the escalation no longer climbs by itself."))
     if escalation.level >= TOP_LEVEL:
         raise ActionError(_("The head of support is the last level; resolve the escalation with an outcome."))
     now = timezone.now()
@@ -320,6 +323,8 @@ def handle_overdue(escalation_id: int, *, now: dt.datetime) -> bool:
     if not claimed:
         return False  # another sweeper got there first, or someone acted on it meanwhile
     escalation = Escalation.objects.select_related("ticket", "team", "rule").get(pk=escalation_id)
+    if not _ticket_open(escalation.ticket):
+        return False  # closed meanwhile: it stops climbing (the claim keeps it from coming back)
     if escalation.level < TOP_LEVEL:
         escalate_further(escalation, by=None)
     else:
@@ -327,6 +332,31 @@ def handle_overdue(escalation_id: int, *, now: dt.datetime) -> bool:
         _ticket_event(escalation, "overdue", None, at=now)
         notify.top_level_overdue(escalation)
     return True
+
+
+@transaction.atomic
+def close_with_ticket(escalation_id: int, *, now: dt.datetime) -> bool:
+    """Close one of our own escalations whose ticket was closed or merged: nothing is left to review and
+    the customer is owed nothing (they did not ask). False: someone acted on it meanwhile."""
+    escalation = _locked(Escalation(pk=escalation_id))
+    if not escalation.is_active or _ticket_open(escalation.ticket) or escalation.reason in CUSTOMER_REASONS:
+        return False
+    escalation.status = EscalationStatus.RESOLVED
+    escalation.resolved_at = now
+    escalation.save(update_fields=["status", "resolved_at"])
+    ticket = escalation.ticket
+    note = (
+        _("Ticket merged into %(reference)s.") % {"reference": f"#SD-{ticket.merged_into_id}"}
+        if ticket.merged_into_id
+        else _("Ticket closed: nothing left to review.")
+    )
+    _log(escalation, EscalationLog.Action.CLOSED, None, note=note, at=now)
+    _ticket_event(escalation, "closed", None, at=now)
+    return True
+
+
+def _ticket_open(ticket: Ticket) -> bool:
+    return ticket.status != Status.CLOSED and not ticket.merged_into_id
 
 
 # --- Internals ----------------------------------------------------------------------------------------------

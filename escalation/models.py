@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Category, Priority, Team, Ticket
+from tickets.models import Category, Priority, Status, Team, Ticket
 
 
 class Level(models.IntegerChoices):
@@ -36,6 +36,10 @@ class Trigger(models.TextChoices):
     AGENT_REQUEST = "agent_request", _("Agent escalated")
     REOPENED = "reopened", _("Reopened repeatedly")
     SECURITY = "security", _("Card fraud / phishing")
+
+
+# Reasons a customer asked for: they are owed a written answer whatever happens to the ticket.
+CUSTOMER_REASONS = (Trigger.CUSTOMER_REQUEST, Trigger.DISPUTE)
 
 
 class Notify(models.TextChoices):
@@ -144,6 +148,12 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
 
     def overdue(self, now: object = None) -> EscalationQuerySet:
         return self.active().filter(review_due__lte=now or timezone.now())
+
+    def on_open_tickets(self) -> EscalationQuerySet:
+        return self.exclude(ticket__status=Status.CLOSED).filter(ticket__merged_into__isnull=True)
+
+    def on_closed_tickets(self) -> EscalationQuerySet:
+        return self.filter(Q(ticket__status=Status.CLOSED) | Q(ticket__merged_into__isnull=False))
 
     def for_queue(self) -> EscalationQuerySet:
         """What a queue row shows, in a fixed number of queries."""
@@ -281,6 +291,7 @@ class EscalationLog(models.Model):
         ESCALATED = "escalated", _("Escalated to the next level")
         OVERDUE = "overdue", _("Review overdue")
         RESOLVED = "resolved", _("Resolved with outcome")
+        CLOSED = "closed", _("Closed with its ticket")
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="logs")
     action = models.CharField(max_length=20, choices=Action.choices)

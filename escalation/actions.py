@@ -117,7 +117,8 @@ def escalate(
         EscalationLog.Action.ROUTED,
         None,
         note=_("To %(who)s at L%(level)s.") % {"who": _name(route.supervisor), "level": route.level}
-        + (" " + _("Nobody available at %(levels)s.") % {"levels": skipped} if skipped else ""),
+        + (" " + _("Nobody available at %(levels)s.") % {"levels": skipped} if skipped else "")
+        + (" " + _("Nobody on duty: the team is told.") if route.fallback else ""),
         at=now,
     )
     _ticket_event(escalation, "created", by, extra={"reason": reason, "target": target}, at=now)
@@ -126,7 +127,7 @@ def escalate(
             ticket_actions.assign(ticket, agent=route.supervisor, by=by)
         if rule is not None and rule.raise_priority and _lower(ticket.priority, rule.raise_priority):
             ticket_actions.set_priority(ticket, priority=rule.raise_priority, by=by)
-    notify.escalation_opened(escalation, rule=rule)
+    notify.escalation_opened(escalation, rule=rule, unstaffed=route.fallback)
     return escalation
 
 

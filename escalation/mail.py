@@ -42,14 +42,23 @@ def send_notification(notification: Notification) -> bool:
     return True
 
 
-def send_digest(user: Any, escalations: Sequence[Escalation]) -> bool:
-    if not user.email or not escalations:
+def send_digest(
+    user: Any, escalations: Sequence[Escalation], *, unassigned: Sequence[Escalation] = ()
+) -> bool:
+    """One supervisor's daily list: their overdue reviews, and their teams' escalations nobody has."""
+    if not user.email or not (escalations or unassigned):
         return False
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("%(count)s overdue escalation reviews") % {"count": len(escalations)}
+        if unassigned:
+            subject += " · " + _("%(count)s unassigned") % {"count": len(unassigned)}
         body = render_to_string(
             "escalation/email/digest.txt",
-            {"user": user, "rows": [(item, admin_url(item)) for item in escalations]},
+            {
+                "user": user,
+                "rows": [(item, admin_url(item)) for item in escalations],
+                "unassigned": [(item, admin_url(item)) for item in unassigned],
+            },
         )
     EmailMultiAlternatives(
         subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]

@@ -323,6 +323,7 @@ class Notification(models.Model):
         LEVEL = "level", _("Escalation at your level")
         AGENT = "agent", _("Your ticket was escalated")
         OVERDUE = "overdue", _("Review overdue at the top level")
+        UNSTAFFED = "unstaffed", _("Nobody on duty could take this escalation")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="escalation_notifications"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from escalation import actions, requests, tasks
 from escalation.models import Digest, Notification, Trigger
 from escalation.tests.conftest import at, ticket_for
+from tickets.models import AgentProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +104,20 @@ def test_only_agents_may_escalate_a_ticket(client, desk):
         == 403
     )
     assert not ticket.escalations.exists()
+
+
+def test_the_daily_digest_lists_unassigned_escalations_to_the_teams_supervisors(desk, clock, mailoutbox):
+    AgentProfile.objects.filter(user__in=[desk.supervisor, desk.manager, desk.head]).update(
+        presence=AgentProfile.Presence.AWAY
+    )
+    nobody = actions.escalate(ticket_for(desk), reason=Trigger.AGENT_REQUEST)
+    assert nobody.assigned_to is None
+    AgentProfile.objects.filter(user=desk.supervisor).update(presence=AgentProfile.Presence.OFFLINE)
+    mailoutbox.clear()
+    clock.move_to(at(3, 8))  # not overdue yet: it is listed because nobody has it
+    assert tasks.send_daily_digests() == 1
+    [digest] = mailoutbox
+    assert digest.to == [desk.supervisor.email]
+    assert nobody.ticket.reference in digest.body and "Nobody on duty" in digest.body
+    assert "1 unassigned" in digest.subject
+    assert Digest.objects.get(user=desk.supervisor).escalation_count == 1

@@ -6,10 +6,12 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from escalation import actions, hooks, requests
 from escalation.models import Escalation, EscalationLog, EscalationRule, EscalationStatus
 from escalation.tests.conftest import at, ticket_for
+from sla.models import SlaClock
 from tests.factories import customer_ticket
 from tickets import actions as ticket_actions
 from tickets.models import DeliveryStatus, Direction, Status, TicketEvent
@@ -254,3 +256,25 @@ def test_supervisors_read_rules_and_managers_change_them(client, desk):
     client.force_login(desk.manager)
     page = client.get(url)
     assert page.status_code == 200 and 'name="_save"' in page.content.decode()
+
+
+def test_the_escalation_page_shows_each_sla_clock_with_its_dates(sari, desk, escalation, clock):
+    ticket = escalation.ticket
+    clocks = list(SlaClock.objects.filter(ticket=ticket).order_by("started_at", "pk"))
+    assert clocks, "the seeded SLA policy gives a new ticket its clocks"
+    breached = clocks[0]
+    SlaClock.objects.filter(pk=breached.pk).update(breached_at=at(2, 11, 17))
+    html = sari.get(change_url(escalation)).content.decode()
+
+    def when(value) -> str:  # type: ignore[no-untyped-def]
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+    row = (
+        f'<tr class="sla-breached"><td>{breached.name} ({breached.target})</td>\n'
+        f"      <td>{when(breached.started_at)}</td><td>{when(breached.due_at)}</td>"
+    )
+    assert row in html
+    assert f'<strong style="color:#ba2121">{when(at(2, 11, 17))}</strong>' in html
+    for other in clocks[1:]:
+        assert f"<td>{other.name} ({other.target})</td>" in html
+    assert "No SLA clocks." not in html

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from escalation import deadlines, notify, outcomes, routing
+from escalation import deadlines, notify, outcomes, permissions, routing
 from escalation.models import (
     CUSTOMER_REASONS,
     TOP_LEVEL,
@@ -147,7 +147,7 @@ def _locked(escalation: Escalation) -> Escalation:
 
 
 def _check_supervisor(user: Any) -> None:
-    if not access.is_supervisor(user):
+    if not permissions.can_supervise(user):
         raise ActionError(_("Only supervisors, managers and the head of support handle escalations."))
 
 
@@ -193,6 +193,13 @@ def take_over(escalation: Escalation, *, by: Any) -> Escalation:
     _check_supervisor(by)
     escalation = _locked(escalation)
     _check_active(escalation)
+    if not access.is_agent(by):
+        raise ActionError(
+            _(
+                "Your account has no agent profile, so the ticket cannot be assigned to you. Acknowledge "
+                "the escalation or reassign the ticket instead, or give your account an agent profile."
+            )
+        )
     now = timezone.now()
     fields = _mark_acknowledged(escalation, by, now)
     escalation.assigned_to, escalation.assigned_at = by, now

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from escalation import actions, outcomes
-from escalation.admin.permissions import can_supervise
 from escalation.forms import NoteForm, OutcomeForm, ReassignForm
 from escalation.models import Escalation
+from escalation.permissions import can_supervise
 
 Runner = Callable[[Escalation, Any, dict[str, Any]], Any]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -278,3 +278,17 @@ def test_the_escalation_page_shows_each_sla_clock_with_its_dates(sari, desk, esc
     for other in clocks[1:]:
         assert f"<td>{other.name} ({other.target})</td>" in html
     assert "No SLA clocks." not in html
+
+
+def test_a_superuser_without_an_agent_profile_acts_as_head_of_support(client, desk, escalation):
+    boss = User.objects.create_user("boss", "boss@example.test", "x", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    assert client.get(QUEUE).status_code == 200
+    client.post(op_url("acknowledge", escalation), {"ids": escalation.pk})
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    page = client.post(op_url("take_over", escalation), {"ids": escalation.pk}, follow=True)
+    assert "no agent profile" in page.content.decode()
+    client.post(op_url("resolve", escalation), {"ids": escalation.pk, "outcome": "Sudah beres."})
+    escalation.refresh_from_db()
+    assert (escalation.status, escalation.resolved_by) == (EscalationStatus.RESOLVED, boss)

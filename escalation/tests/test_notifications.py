@@ -121,3 +121,12 @@ def test_the_daily_digest_lists_unassigned_escalations_to_the_teams_supervisors(
     assert nobody.ticket.reference in digest.body and "Nobody on duty" in digest.body
     assert "1 unassigned" in digest.subject
     assert Digest.objects.get(user=desk.supervisor).escalation_count == 1
+
+
+def test_the_notifications_list_is_a_desk_page_with_its_navigation_and_badge(client, desk, clock):
+    escalation = requests.request_by_customer(ticket_for(desk), text="tolong")
+    client.force_login(desk.supervisor)
+    page = client.get(reverse("escalation:notifications")).content.decode()
+    assert '<body class="desk">' in page and 'class="sidebar"' in page  # the desk layout
+    assert 'class="escalation-badge has-unread"' in page and ">1</span>" in page  # with the badge
+    assert reverse("desk:ticket", args=[escalation.ticket.pk]) in page

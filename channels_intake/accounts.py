@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -223,3 +224,15 @@ def active_accounts(model, slug: str = "", **filters):  # type: ignore[no-untype
     if slug:
         return [get_object_or_404(model, slug=slug, active=True, **filters)]
     return list(model.objects.filter(active=True, **filters).order_by("pk"))
+
+
+def templates_for(ticket: Ticket) -> QuerySet[WhatsAppTemplate]:
+    """Active templates of the ticket's WhatsApp number (and those for every number); all active ones
+    when no number is known."""
+    if ticket.channel != Channel.WHATSAPP:
+        return WhatsAppTemplate.objects.none()
+    templates = WhatsAppTemplate.objects.filter(active=True)
+    number = WhatsAppNumber.for_ticket(ticket)
+    if number is not None:
+        templates = templates.filter(Q(number=number) | Q(number__isnull=True))
+    return templates.order_by("name", "language", "pk")

@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from escalation import deadlines, notify, routing
+from escalation import deadlines, notify, outcomes, permissions, routing
 from escalation.models import (
+    CUSTOMER_REASONS,
     TOP_LEVEL,
     Escalation,
     EscalationLog,
@@ -32,7 +32,6 @@ from tickets import access
 from tickets import actions as ticket_actions
 from tickets.actions import ActionError
 from tickets.models import PRIORITY_ORDER, Status, Team, Ticket, TicketEvent
-from tickets.notifications import ACKNOWLEDGED_CHANNELS as EMAIL_ANSWERED
 from tickets.redaction import redact
 
 __all__ = ["ActionError", "escalate"]
@@ -118,7 +117,8 @@ def escalate(
         EscalationLog.Action.ROUTED,
         None,
         note=_("To %(who)s at L%(level)s.") % {"who": _name(route.supervisor), "level": route.level}
-        + (" " + _("Nobody available at %(levels)s.") % {"levels": skipped} if skipped else ""),
+        + (" " + _("Nobody available at %(levels)s.") % {"levels": skipped} if skipped else "")
+        + (" " + _("Nobody on duty: the team is told.") if route.fallback else ""),
         at=now,
     )
     _ticket_event(escalation, "created", by, extra={"reason": reason, "target": target}, at=now)
@@ -127,7 +127,7 @@ def escalate(
             ticket_actions.assign(ticket, agent=route.supervisor, by=by)
         if rule is not None and rule.raise_priority and _lower(ticket.priority, rule.raise_priority):
             ticket_actions.set_priority(ticket, priority=rule.raise_priority, by=by)
-    notify.escalation_opened(escalation, rule=rule)
+    notify.escalation_opened(escalation, rule=rule, unstaffed=route.fallback)
     return escalation
 
 
@@ -147,7 +147,7 @@ def _locked(escalation: Escalation) -> Escalation:
 
 
 def _check_supervisor(user: Any) -> None:
-    if not access.is_supervisor(user):
+    if not permissions.can_supervise(user):
         raise ActionError(_("Only supervisors, managers and the head of support handle escalations."))
 
 
@@ -193,6 +193,13 @@ def take_over(escalation: Escalation, *, by: Any) -> Escalation:
     _check_supervisor(by)
     escalation = _locked(escalation)
     _check_active(escalation)
+    if not access.is_agent(by):
+        raise ActionError(
+            _(
+                "Your account has no agent profile, so the ticket cannot be assigned to you. Acknowledge "
+                "the escalation or reassign the ticket instead, or give your account an agent profile."
+            )
+        )
     now = timezone.now()
     fields = _mark_acknowledged(escalation, by, now)
     escalation.assigned_to, escalation.assigned_at = by, now
@@ -230,6 +237,8 @@ def escalate_further(escalation: Escalation, *, by: Any | None, note: str = "") 
         _check_supervisor(by)
     escalation = _locked(escalation)
     _check_active(escalation)
+    if by is None and not _ticket_open(escalation.ticket):
+        raise ActionError(_("The ticket is closed: the escalation no longer climbs by itself."))
     if escalation.level >= TOP_LEVEL:
         raise ActionError(_("The head of support is the last level; resolve the escalation with an outcome."))
     now = timezone.now()
@@ -265,13 +274,11 @@ def escalate_further(escalation: Escalation, *, by: Any | None, note: str = "") 
 
 @transaction.atomic
 def resolve(escalation: Escalation, *, by: Any, outcome: str, resolve_ticket: bool = False) -> Escalation:
-    """Close the escalation with a written outcome, sent to the customer on the ticket's channel.
+    """Close the escalation with a written outcome for the customer (escalation.outcomes.deliver).
 
-    The outcome goes out as the supervisor's reply (tickets.actions.reply): it is on the ticket's timeline
-    and the channel's sender delivers it (email for email, web-form and phone tickets). The policy
-    promises it in writing by email, so a chat or social-media customer with a known address also gets
-    an email copy (after commit). On a closed ticket nothing can be sent on the channel; the outcome is
-    then kept as an internal note.
+    It goes by email wherever the customer has an address, on the ticket's channel when that channel
+    takes it now, and is kept on the ticket as a note when neither can reach the customer; the resolve
+    itself never fails for that (outcomes.supervisor_notice says what the supervisor must do then).
     """
     _check_supervisor(by)
     escalation = _locked(escalation)
@@ -286,41 +293,24 @@ def resolve(escalation: Escalation, *, by: Any, outcome: str, resolve_ticket: bo
     now = timezone.now()
     ticket = escalation.ticket
     while ticket.merged_into_id:
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
-    message = None
+        ticket = Ticket.objects.select_related("contact").get(pk=ticket.merged_into_id)
     with changing_ticket():
-        if ticket.status == Status.CLOSED:
-            ticket_actions.add_note(ticket, by=by, text=_outcome_text(escalation, outcome))
-        else:
-            message = ticket_actions.reply(
-                ticket,
-                by=by,
-                text=_outcome_text(escalation, outcome),
-                status=Status.RESOLVED if resolve_ticket and ticket.status != Status.RESOLVED else None,
-            )
+        fields = outcomes.deliver(escalation, ticket, by=by, outcome=outcome, resolve_ticket=resolve_ticket)
     escalation.status = EscalationStatus.RESOLVED
     escalation.resolved_at, escalation.resolved_by = now, by
     escalation.outcome = outcome
-    escalation.outcome_message = message
-    escalation.outcome_sent_at = now if message is not None else None
-    fields = ["status", "resolved_at", "resolved_by", "outcome", "outcome_message", "outcome_sent_at"]
+    fields += ["status", "resolved_at", "resolved_by", "outcome"]
     if escalation.acknowledged_at is None:
         escalation.acknowledged_at = now
         fields.append("acknowledged_at")
     escalation.save(update_fields=fields)
     _log(escalation, EscalationLog.Action.RESOLVED, by, note=outcome, at=now)
-    _ticket_event(escalation, "resolved", by, extra={"sent": message is not None}, at=now)
-    if ticket.channel not in EMAIL_ANSWERED and ticket.contact.email:
-        notify.email_outcome(escalation)
+    extra = {
+        "sent": escalation.outcome_message_id is not None,
+        "emailed": escalation.outcome_email_id is not None,
+    }
+    _ticket_event(escalation, "resolved", by, extra=extra, at=now)
     return escalation
-
-
-def _outcome_text(escalation: Escalation, outcome: str) -> str:
-    language = escalation.ticket.contact.language or "id"
-    with translation.override(language):
-        return render_to_string(
-            "escalation/email/outcome.txt", {"escalation": escalation, "outcome": outcome}
-        ).strip()
 
 
 # --- The sweeper's step ---------------------------------------------------------------------------------
@@ -341,6 +331,8 @@ def handle_overdue(escalation_id: int, *, now: dt.datetime) -> bool:
     if not claimed:
         return False  # another sweeper got there first, or someone acted on it meanwhile
     escalation = Escalation.objects.select_related("ticket", "team", "rule").get(pk=escalation_id)
+    if not _ticket_open(escalation.ticket):
+        return False  # closed meanwhile: it stops climbing (the claim keeps it from coming back)
     if escalation.level < TOP_LEVEL:
         escalate_further(escalation, by=None)
     else:
@@ -348,6 +340,31 @@ def handle_overdue(escalation_id: int, *, now: dt.datetime) -> bool:
         _ticket_event(escalation, "overdue", None, at=now)
         notify.top_level_overdue(escalation)
     return True
+
+
+@transaction.atomic
+def close_with_ticket(escalation_id: int, *, now: dt.datetime) -> bool:
+    """Close one of our own escalations whose ticket was closed or merged: nothing is left to review and
+    the customer is owed nothing (they did not ask). False: someone acted on it meanwhile."""
+    escalation = _locked(Escalation(pk=escalation_id))
+    if not escalation.is_active or _ticket_open(escalation.ticket) or escalation.reason in CUSTOMER_REASONS:
+        return False
+    escalation.status = EscalationStatus.RESOLVED
+    escalation.resolved_at = now
+    escalation.save(update_fields=["status", "resolved_at"])
+    ticket = escalation.ticket
+    note = (
+        _("Ticket merged into %(reference)s.") % {"reference": f"#SD-{ticket.merged_into_id}"}
+        if ticket.merged_into_id
+        else _("Ticket closed: nothing left to review.")
+    )
+    _log(escalation, EscalationLog.Action.CLOSED, None, note=note, at=now)
+    _ticket_event(escalation, "closed", None, at=now)
+    return True
+
+
+def _ticket_open(ticket: Ticket) -> bool:
+    return ticket.status != Status.CLOSED and not ticket.merged_into_id
 
 
 # --- Internals ----------------------------------------------------------------------------------------------

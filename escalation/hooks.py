@@ -1,13 +1,15 @@
 """How other apps tell escalation that something happened. Each hook is one call at its call site.
 
 sla calls sla_breached / sla_warning once per recorded breach or warning, from a task queued after the
-sweeper's commit (sla.handover); tickets.actions calls ticket_changed from _after_change, inside the
-action's transaction.
+sweeper's commit (sla.handover); tickets.actions calls ticket_changed from after_change, inside the
+action's transaction, and message_sent from record_delivery when an outbound message has left.
 """
 
 from __future__ import annotations
 
-from escalation import actions
+import datetime as dt
+
+from escalation import actions, outcomes
 from escalation.models import Trigger
 from escalation.rules import matching_rule
 from tickets.models import Status, Ticket
@@ -46,3 +48,8 @@ def ticket_changed(ticket: Ticket, *, reason: str) -> None:
         rule = matching_rule(trigger, ticket)
         if rule is not None:
             actions.escalate(ticket, reason=trigger, rule=rule)
+
+
+def message_sent(*, message_id: int, at: dt.datetime) -> None:
+    """An outbound message left: if it carried an escalation's acknowledgement or outcome, stamp it."""
+    outcomes.record_sent(message_id=message_id, at=at)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Category, Priority, Team, Ticket
+from tickets.models import Category, Priority, Status, Team, Ticket
 
 
 class Level(models.IntegerChoices):
@@ -36,6 +36,10 @@ class Trigger(models.TextChoices):
     AGENT_REQUEST = "agent_request", _("Agent escalated")
     REOPENED = "reopened", _("Reopened repeatedly")
     SECURITY = "security", _("Card fraud / phishing")
+
+
+# Reasons a customer asked for: they are owed a written answer whatever happens to the ticket.
+CUSTOMER_REASONS = (Trigger.CUSTOMER_REQUEST, Trigger.DISPUTE)
 
 
 class Notify(models.TextChoices):
@@ -145,6 +149,12 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
     def overdue(self, now: object = None) -> EscalationQuerySet:
         return self.active().filter(review_due__lte=now or timezone.now())
 
+    def on_open_tickets(self) -> EscalationQuerySet:
+        return self.exclude(ticket__status=Status.CLOSED).filter(ticket__merged_into__isnull=True)
+
+    def on_closed_tickets(self) -> EscalationQuerySet:
+        return self.filter(Q(ticket__status=Status.CLOSED) | Q(ticket__merged_into__isnull=False))
+
     def for_queue(self) -> EscalationQuerySet:
         """What a queue row shows, in a fixed number of queries."""
         return self.select_related(
@@ -211,9 +221,24 @@ class Escalation(models.Model):
     outcome_message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the written outcome actually left (on the channel or by email): stamped by the delivery, so
+    # it stays empty while queued and when the customer could not be reached at all.
     outcome_sent_at = models.DateTimeField(_("outcome sent at"), null=True, blank=True)
-    # Tickets not answered by email (chat, WhatsApp, social) also get the outcome in writing by email.
+    # The outcome by email when the ticket's channel is not email (chat, WhatsApp, social) or the ticket
+    # was closed: the policy promises it in writing by email wherever we have an address.
+    outcome_email = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     outcome_emailed_at = models.DateTimeField(_("outcome emailed at"), null=True, blank=True)
+    outcome_channel_note = models.TextField(
+        _("not sent on the channel"),
+        blank=True,
+        help_text=_("Why the outcome did not go out on the ticket's own channel."),
+    )
+    # The customer's acknowledgement (an automatic email); stamped when it actually left.
+    acknowledgement_message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     customer_acknowledged_at = models.DateTimeField(null=True, blank=True)
     # Disputes: until when both sides may add evidence, and the promised decision date.
     evidence_due = models.DateTimeField(_("evidence until"), null=True, blank=True)
@@ -266,6 +291,7 @@ class EscalationLog(models.Model):
         ESCALATED = "escalated", _("Escalated to the next level")
         OVERDUE = "overdue", _("Review overdue")
         RESOLVED = "resolved", _("Resolved with outcome")
+        CLOSED = "closed", _("Closed with its ticket")
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="logs")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -297,6 +323,7 @@ class Notification(models.Model):
         LEVEL = "level", _("Escalation at your level")
         AGENT = "agent", _("Your ticket was escalated")
         OVERDUE = "overdue", _("Review overdue at the top level")
+        UNSTAFFED = "unstaffed", _("Nobody on duty could take this escalation")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="escalation_notifications"

@@ -9,11 +9,24 @@ from escalation.models import Escalation, EscalationRule, Level, Notification, N
 from supportdesk.queue import enqueue_on_commit
 
 
-def escalation_opened(escalation: Escalation, *, rule: EscalationRule | None) -> None:
-    """The assigned supervisor (in-app and mail), the level's people if the rule says so, the ticket's agent."""
+def escalation_opened(
+    escalation: Escalation, *, rule: EscalationRule | None, unstaffed: bool = False
+) -> None:
+    """The assigned supervisor (in-app and mail), the level's people if the rule says so, the ticket's agent.
+
+    ``unstaffed``: nobody on duty could take it (routing's fallback, or nobody at all): the team's
+    supervisors hear of it in-app and by mail, and the top level too while nobody has it.
+    """
     assigned = escalation.assigned_to
     if assigned is not None:
         _notify(assigned, escalation, Notification.Kind.ASSIGNED, email=True)
+    if unstaffed:
+        people = {user.pk: user for user in routing.watchers(escalation.team)}
+        if assigned is None:
+            people |= {user.pk: user for user in routing.level_pool(escalation.team, Level.HEAD)}
+        for user in people.values():
+            if assigned is None or user.pk != assigned.pk:
+                _notify(user, escalation, Notification.Kind.UNSTAFFED, email=True)
     if rule is not None and rule.notify == Notify.LEVEL:
         for user in routing.level_pool(escalation.team, escalation.level):
             if assigned is None or user.pk != assigned.pk:
@@ -31,18 +44,6 @@ def top_level_overdue(escalation: Escalation) -> None:
         people[escalation.assigned_to.pk] = escalation.assigned_to
     for user in people.values():
         _notify(user, escalation, Notification.Kind.OVERDUE, email=True)
-
-
-def acknowledge_customer(escalation: Escalation) -> None:
-    from escalation import tasks
-
-    enqueue_on_commit(tasks.acknowledge_customer, escalation.pk)
-
-
-def email_outcome(escalation: Escalation) -> None:
-    from escalation import tasks
-
-    enqueue_on_commit(tasks.email_outcome, escalation.pk)
 
 
 def _notify(user: Any, escalation: Escalation, kind: str, *, email: bool) -> None:

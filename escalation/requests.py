@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from escalation import deadlines, notify
+from escalation import deadlines, outcomes
 from escalation.actions import ActionError, changing_ticket, escalate
 from escalation.models import ACTIVE_STATUSES, TOP_LEVEL, Escalation, Level, Trigger
 from escalation.rules import matching_rule
@@ -53,7 +54,7 @@ def request_by_customer(ticket: Ticket, *, text: str) -> Escalation:
     escalation = escalate(ticket, reason=Trigger.CUSTOMER_REQUEST, level=level, rule=rule, text=text)
     if escalation is None:  # pragma: no cover - the row lock above serialises requests
         raise ActionError(_("This ticket is already with a supervisor."))
-    notify.acknowledge_customer(escalation)
+    outcomes.acknowledge_customer(escalation)
     return escalation
 
 
@@ -98,14 +99,30 @@ def request_dispute_help(ticket: Ticket, *, text: str = "") -> Escalation:
             % {"date": _local(deadlines.dispute_window_end(ticket))}
         )
     rule = matching_rule(Trigger.DISPUTE, ticket)
-    team = deadlines.mediation_team() or ticket.team
+    mediation = deadlines.mediation_team()
+    team = mediation or ticket.team
     escalation = escalate(ticket, reason=Trigger.DISPUTE, rule=rule, team=team, text=text)
     if escalation is None:
         raise ActionError(_("Our mediation team already has this dispute."))
+    if mediation is None:  # the system check escalation.W001 says so too
+        with changing_ticket():
+            ticket_actions.add_note(
+                ticket,
+                by=None,
+                text=_(
+                    "There is no mediation team (no team with the slug “%(slug)s”, setting "
+                    "ESCALATION_MEDIATION_TEAM), so this dispute stays with %(team)s. Create the team in "
+                    "the admin, or move the ticket to the team that mediates disputes."
+                )
+                % {
+                    "slug": settings.ESCALATION_MEDIATION_TEAM,
+                    "team": team.name if team is not None else _("no team"),
+                },
+            )
     if team is not None and team.pk != ticket.team_id:
         with changing_ticket():
             ticket_actions.set_team(ticket, team=team, by=None)
-    notify.acknowledge_customer(escalation)
+    outcomes.acknowledge_customer(escalation)
     return escalation
 
 

@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from escalation import deadlines
-from escalation.models import ACTIVE_STATUSES, TOP_LEVEL, Escalation, EscalationStatus, Trigger
+from escalation.models import (
+    ACTIVE_STATUSES,
+    CUSTOMER_REASONS,
+    TOP_LEVEL,
+    Escalation,
+    EscalationStatus,
+    Trigger,
+)
 from escalation.requests import dispute_help_available
 from tickets.models import Status, Ticket
-
-# Escalations the customer asked for; the ones our rules open (SLA, security) stay internal, though their
-# outcome reaches the customer as a reply like any other.
-CUSTOMER_REASONS = (Trigger.CUSTOMER_REQUEST, Trigger.DISPUTE)
 
 
 @dataclass
@@ -31,6 +34,8 @@ class CustomerView:
 
 
 def customer_view(ticket: Ticket) -> CustomerView:
+    """The escalations the customer asked for; the ones our rules open (SLA, security) stay internal,
+    though their outcome reaches the customer like any reply."""
     escalations = list(
         Escalation.objects.filter(ticket=ticket, reason__in=CUSTOMER_REASONS)
         .exclude(status=EscalationStatus.ESCALATED)

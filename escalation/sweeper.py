@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from escalation import actions
-from escalation.models import Escalation, EscalationStatus
+from escalation.models import CUSTOMER_REASONS, Escalation, EscalationStatus
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -25,6 +25,8 @@ MAX_FAILURES = 5
 
 
 def due(now: dt.datetime) -> list[int]:
+    """Overdue, unacknowledged escalations whose ticket is still open (on a closed or merged ticket
+    nothing climbs: see ended and docs/escalation.md)."""
     return list(
         Escalation.objects.filter(
             status=EscalationStatus.OPEN,
@@ -32,14 +34,33 @@ def due(now: dt.datetime) -> list[int]:
             review_due__lte=now,
             sweep_failures__lt=MAX_FAILURES,
         )
+        .on_open_tickets()
         .order_by("review_due", "pk")
         .values_list("pk", flat=True)[:BATCH]
     )
 
 
+def ended(batch: int = BATCH) -> list[int]:
+    """Our own escalations (SLA, reopening, security, an agent's) still active on a closed or merged
+    ticket: nothing is left to review. Those a customer asked for stay: they are owed a written answer."""
+    return list(
+        Escalation.objects.active()
+        .on_closed_tickets()
+        .exclude(reason__in=CUSTOMER_REASONS)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+
+
 def sweep(*, now: dt.datetime | None = None) -> int:
-    """Handle up to BATCH overdue escalations; returns how many this call took further."""
+    """Close up to BATCH ended escalations, then handle up to BATCH overdue ones; returns how many this
+    call took further."""
     now = now or timezone.now()
+    for pk in ended():
+        try:
+            actions.close_with_ticket(pk, now=now)
+        except Exception:
+            log.exception("Could not close escalation %s of a closed ticket; will try again.", pk)
     return sweep_rows(due(now), now=now)
 
 

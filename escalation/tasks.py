@@ -7,13 +7,15 @@ duplicated task does nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from escalation import mail, sweeper
+from escalation import mail, routing, sweeper
 from escalation.models import Digest, Escalation, Notification
+from tickets.models import Team
 
 
 @shared_task
@@ -38,48 +40,32 @@ def email_notification(notification_id: int) -> None:
         raise
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def acknowledge_customer(escalation_id: int) -> None:
-    claimed = Escalation.objects.filter(pk=escalation_id, customer_acknowledged_at__isnull=True).update(
-        customer_acknowledged_at=timezone.now()
-    )
-    if not claimed:
-        return
-    escalation = Escalation.objects.select_related("ticket", "ticket__contact").get(pk=escalation_id)
-    try:
-        mail.send_customer_acknowledgement(escalation)
-    except Exception:
-        Escalation.objects.filter(pk=escalation_id).update(customer_acknowledged_at=None)
-        raise
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def email_outcome(escalation_id: int) -> None:
-    claimed = Escalation.objects.filter(
-        pk=escalation_id, outcome_emailed_at__isnull=True, resolved_at__isnull=False
-    ).update(outcome_emailed_at=timezone.now())
-    if not claimed:
-        return
-    escalation = Escalation.objects.select_related("ticket", "ticket__contact").get(pk=escalation_id)
-    try:
-        sent = mail.send_outcome_copy(escalation)
-    except Exception:
-        Escalation.objects.filter(pk=escalation_id).update(outcome_emailed_at=None)
-        raise
-    if not sent:
-        Escalation.objects.filter(pk=escalation_id).update(outcome_emailed_at=None)
-
-
 @shared_task
 def send_daily_digests() -> int:
-    """Queue one digest per supervisor with overdue escalation reviews assigned to them."""
+    """Queue one digest per supervisor with overdue reviews assigned to them, or unassigned escalations
+    of a team they watch (routing.watchers: its supervisors, else the top level)."""
     day = timezone.localdate().isoformat()
-    user_ids = sorted(
-        set(Escalation.objects.overdue().exclude(assigned_to=None).values_list("assigned_to_id", flat=True))
+    user_ids = set(
+        Escalation.objects.overdue().exclude(assigned_to=None).values_list("assigned_to_id", flat=True)
     )
-    for user_id in user_ids:
+    for team_id in set(
+        Escalation.objects.active().filter(assigned_to=None).values_list("team_id", flat=True)
+    ):
+        team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
+        user_ids |= set(routing.watchers(team).values_list("pk", flat=True))
+    for user_id in sorted(user_ids):
         send_digest.delay(user_id, day)
     return len(user_ids)
+
+
+def unassigned_for(user: Any) -> list[Escalation]:
+    """Active escalations nobody has, of the teams ``user`` watches."""
+    rows = list(Escalation.objects.active().filter(assigned_to=None).for_queue().order_by("review_due", "pk"))
+    watched: dict[int | None, bool] = {}
+    for row in rows:
+        if row.team_id not in watched:
+            watched[row.team_id] = routing.watchers(row.team).filter(pk=user.pk).exists()
+    return [row for row in rows if watched[row.team_id]]
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
@@ -93,9 +79,13 @@ def send_digest(user_id: int, day: str) -> None:
     escalations = list(
         Escalation.objects.overdue().filter(assigned_to=user).for_queue().order_by("review_due")
     )
+    unassigned = unassigned_for(user)
     try:
-        mail.send_digest(user, escalations)
+        sent = mail.send_digest(user, escalations, unassigned=unassigned)
     except Exception:
         Digest.objects.filter(pk=digest.pk).update(sent_at=None)
         raise
-    Digest.objects.filter(pk=digest.pk).update(escalation_count=len(escalations))
+    if not sent:
+        Digest.objects.filter(pk=digest.pk).update(sent_at=None)
+        return
+    Digest.objects.filter(pk=digest.pk).update(escalation_count=len(escalations) + len(unassigned))

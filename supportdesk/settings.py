@@ -342,6 +342,9 @@ ESCALATION_MEDIATION_TEAM = env_str("ESCALATION_MEDIATION_TEAM", "mediation")
 ESCALATION_DISPUTE_WINDOW_DAYS = env_int("ESCALATION_DISPUTE_WINDOW_DAYS", 3, minimum=0, maximum=60)
 ESCALATION_DISPUTE_EVIDENCE_DAYS = env_int("ESCALATION_DISPUTE_EVIDENCE_DAYS", 3, minimum=1, maximum=60)
 ESCALATION_DISPUTE_DECISION_DAYS = env_int("ESCALATION_DISPUTE_DECISION_DAYS", 5, minimum=1, maximum=60)
+# The approved WhatsApp template (its name) that carries a written outcome once the 24-hour window has
+# closed: {{1}} the outcome, or {{1}} the ticket number and {{2}} the outcome. Empty: none.
+ESCALATION_OUTCOME_TEMPLATE = env_str("ESCALATION_OUTCOME_TEMPLATE", "")
 CELERY_BEAT_SCHEDULE |= {
     "escalation-sweep-overdue": {"task": "escalation.tasks.sweep_overdue", "schedule": 60.0},
     "escalation-daily-digest": {

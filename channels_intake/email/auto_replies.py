@@ -16,6 +16,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -117,9 +118,7 @@ def send_out_of_hours_reply(ticket: Ticket) -> bool:
         if notice is None:
             return False
         subject = f"[{ticket.reference}] {_strip_tag(ticket.subject, ticket.reference)}"
-        body = "\n\n".join(
-            [notice, _("Your message is on ticket %(reference)s.") % {"reference": ticket.reference}]
-        )
+        body = render_to_string("tickets/email/out_of_hours.txt", {"ticket": ticket, "notice": notice})
     return send_automatic(ticket, kind=SentEmail.Kind.OUT_OF_HOURS, subject=subject, body=body)
 
 

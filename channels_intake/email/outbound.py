@@ -20,6 +20,7 @@ from channels_intake.email.models import SentEmail
 from channels_intake.transport import TransportError
 from tickets.links import status_url
 from tickets.models import Direction, Message
+from tickets.notifications import AUTOMATIC_HEADERS
 
 
 def send(message: Message) -> str:
@@ -39,16 +40,20 @@ def send(message: Message) -> str:
     # The same id on every attempt: a retried send is the same email to the receiving server.
     message_id = make_message_id(ticket.pk, f"m{message.pk}")
     headers = {"Message-ID": message_id}
+    if message.is_automatic:  # an acknowledgement we send on our own (RFC 3834)
+        headers.update(AUTOMATIC_HEADERS)
     if earlier:
         headers["In-Reply-To"] = earlier[-1]
         headers["References"] = " ".join(earlier[-20:])
     with translation.override(ticket.contact.language or "id"):
         context = {"ticket": ticket, "message": message, "status_url": status_url(ticket)}
         body = render_to_string("tickets/email/reply.txt", context)
-        subject = ticket.subject
+        # Replies keep the ticket's subject (as "Re:"); our own notices (escalation outcomes) have theirs.
+        own_subject = bool(message.subject) and message.subject != ticket.subject
+        subject = message.subject if own_subject else ticket.subject
         if ticket.reference not in subject:
             subject = f"[{ticket.reference}] {subject}"
-        if not subject.lower().startswith("re:") and earlier:
+        if not own_subject and not subject.lower().startswith("re:") and earlier:
             subject = _("Re: %(subject)s") % {"subject": subject}
     email = EmailMultiAlternatives(
         subject=subject,

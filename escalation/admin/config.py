@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from escalation.admin.permissions import can_configure, can_supervise
 from escalation.models import EscalationRule, LevelRoster
+from escalation.permissions import can_configure, can_supervise
 
 
 class _ConfigAdmin(admin.ModelAdmin):

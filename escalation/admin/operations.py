@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from escalation import actions
-from escalation.admin.permissions import can_supervise
+from escalation import actions, outcomes
 from escalation.forms import NoteForm, OutcomeForm, ReassignForm
 from escalation.models import Escalation
+from escalation.permissions import can_supervise
 
 Runner = Callable[[Escalation, Any, dict[str, Any]], Any]
 
@@ -34,6 +34,8 @@ class Operation:
     run: Runner
     form: type[forms.Form] | None = None
     help: Any = ""
+    # What the person must still know or do after it worked ('' for nothing), from run's result.
+    notice: Callable[[Any], str] = lambda result: ""
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -63,11 +65,12 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "resolve": Operation(
         gettext_lazy("Resolve with a written outcome"),
-        gettext_lazy("%(escalation)s resolved; the outcome is on its way to the customer."),
+        gettext_lazy("%(escalation)s resolved."),
         lambda esc, user, data: actions.resolve(
             esc, by=user, outcome=data["outcome"], resolve_ticket=data["resolve_ticket"]
         ),
         form=OutcomeForm,
+        notice=outcomes.supervisor_notice,
     ),
 }
 
@@ -92,12 +95,14 @@ def operation_view(model_admin: admin.ModelAdmin, request: HttpRequest, operatio
         data = form.cleaned_data if form is not None else {}
         for escalation in escalations:
             try:
-                spec.run(escalation, request.user, data)
+                result = spec.run(escalation, request.user, data)
             except actions.ActionError as error:
                 messages.error(request, f"{escalation}: {error}")
             else:
                 model_admin.log_change(request, escalation, f"{operation}")
                 messages.success(request, spec.done % {"escalation": escalation})
+                if notice := spec.notice(result):
+                    messages.warning(request, f"{escalation}: {notice}")
         if len(escalations) == 1:
             return HttpResponseRedirect(
                 reverse("admin:escalation_escalation_change", args=[escalations[0].pk])

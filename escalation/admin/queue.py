@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from escalation import history
 from escalation.admin import operations
 from escalation.admin.filters import MineFilter, OverdueFilter, StatusFilter
-from escalation.admin.permissions import can_supervise
 from escalation.models import Escalation, EscalationLog
+from escalation.permissions import can_supervise
 from tickets.models import Direction
 
 TICKET_NUMBER = re.compile(r"^\s*#?\s*(?:SD-?)?(\d{1,12})\s*$", re.IGNORECASE)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.urls import reverse
+from django.utils import formats, timezone
 
-from escalation import actions, hooks, requests, tasks
+from escalation import actions, hooks, requests
 from escalation.models import Escalation, EscalationLog, EscalationRule, EscalationStatus
 from escalation.tests.conftest import at, ticket_for
+from sla.models import SlaClock
 from tests.factories import customer_ticket
 from tickets import actions as ticket_actions
-from tickets.inbound import SenderIdentity
 from tickets.models import DeliveryStatus, Direction, Status, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -257,23 +258,37 @@ def test_supervisors_read_rules_and_managers_change_them(client, desk):
     assert page.status_code == 200 and 'name="_save"' in page.content.decode()
 
 
-def test_a_whatsapp_customer_also_gets_the_outcome_in_writing_by_email(
-    desk, clock, mailoutbox, django_capture_on_commit_callbacks
-):
-    ticket = ticket_for(
-        desk,
-        channel="whatsapp",
-        kind="phone",
-        sender="6281234567890",
-        other_identities=(SenderIdentity(kind="email", address="andi@example.test"),),
+def test_the_escalation_page_shows_each_sla_clock_with_its_dates(sari, desk, escalation, clock):
+    ticket = escalation.ticket
+    clocks = list(SlaClock.objects.filter(ticket=ticket).order_by("started_at", "pk"))
+    assert clocks, "the seeded SLA policy gives a new ticket its clocks"
+    breached = clocks[0]
+    SlaClock.objects.filter(pk=breached.pk).update(breached_at=at(2, 11, 17))
+    html = sari.get(change_url(escalation)).content.decode()
+
+    def when(value) -> str:  # type: ignore[no-untyped-def]
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+    row = (
+        f'<tr class="sla-breached"><td>{breached.name} ({breached.target})</td>\n'
+        f"      <td>{when(breached.started_at)}</td><td>{when(breached.due_at)}</td>"
     )
-    escalation = requests.request_by_customer(ticket, text="Refund belum masuk")
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.resolve(escalation, by=desk.supervisor, outcome="Refund diproses hari ini.")
+    assert row in html
+    assert f'<strong style="color:#ba2121">{when(at(2, 11, 17))}</strong>' in html
+    for other in clocks[1:]:
+        assert f"<td>{other.name} ({other.target})</td>" in html
+    assert "No SLA clocks." not in html
+
+
+def test_a_superuser_without_an_agent_profile_acts_as_head_of_support(client, desk, escalation):
+    boss = User.objects.create_user("boss", "boss@example.test", "x", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    assert client.get(QUEUE).status_code == 200
+    client.post(op_url("acknowledge", escalation), {"ids": escalation.pk})
     escalation.refresh_from_db()
-    assert escalation.outcome_message.channel == "whatsapp"  # the answer on the ticket's own channel
-    [copy] = [m for m in mailoutbox if m.to == ["andi@example.test"]]
-    assert "Refund diproses hari ini." in copy.body and ticket.reference in copy.subject
-    assert escalation.outcome_emailed_at == at(2, 10)
-    tasks.email_outcome(escalation.pk)  # a retried task sends nothing more
-    assert len([m for m in mailoutbox if m.to == ["andi@example.test"]]) == 1
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    page = client.post(op_url("take_over", escalation), {"ids": escalation.pk}, follow=True)
+    assert "no agent profile" in page.content.decode()
+    client.post(op_url("resolve", escalation), {"ids": escalation.pk, "outcome": "Sudah beres."})
+    escalation.refresh_from_db()
+    assert (escalation.status, escalation.resolved_by) == (EscalationStatus.RESOLVED, boss)

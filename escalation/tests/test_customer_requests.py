@@ -17,7 +17,7 @@ from escalation.tests.conftest import at, ticket_for
 from tests.factories import make_user
 from tickets import actions as ticket_actions
 from tickets.links import status_token
-from tickets.models import Role, Status, Team
+from tickets.models import Role, Status, Team, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -136,19 +136,6 @@ def test_the_status_page_panel_offers_the_request_and_shows_the_outcome(desk, cl
     assert request_url(ticket) in html  # may ask the next level
 
 
-def test_every_customer_email_carries_the_escalation_link(
-    desk, clock, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket = ticket_for(desk)
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket_actions.reply(ticket, by=desk.agent, text="Kami cek dulu ya")
-    customer_mail = [m for m in mailoutbox if m.to == ["budi@example.test"]]
-    assert len(customer_mail) == 2  # acknowledgement and reply
-    for mail in customer_mail:
-        assert request_url(ticket) in mail.body
-
-
 # --- Disputes: "Minta Bantuan" after the buyer–seller window ------------------------------------------
 
 
@@ -198,3 +185,21 @@ def test_minta_bantuan_is_not_offered_for_other_categories(desk, mediation, cloc
     assert "/help/" not in client.get(request_url(ticket)).content.decode()
     assert client.post(help_url, {}).status_code == 400
     assert not Escalation.objects.filter(reason=Trigger.DISPUTE).exists()
+
+
+def test_without_a_mediation_team_minta_bantuan_stays_with_the_team_and_says_so(desk, clock, settings):
+    from escalation.checks import check_mediation_team
+
+    [warning] = check_mediation_team()
+    assert warning.id == "escalation.W001" and "mediation" in warning.msg and "Create" in warning.hint
+    ticket = ticket_for(desk, category_slug="dispute")
+    clock.move_to(at(5, 10, 1))
+    escalation = requests.request_dispute_help(ticket, text="Penjual tidak merespons")
+    assert (escalation.team, escalation.assigned_to) == (desk.team, desk.supervisor)
+    note = ticket.messages.get(direction="note")
+    assert "no mediation team" in note.text and "Tim Pembeli" in note.text
+    # The request itself is on the timeline as every escalation is.
+    event = TicketEvent.objects.get(ticket=ticket, kind="escalation")
+    assert event.after["action"] == "created" and event.after["reason"] == "dispute"
+    Team.objects.create(name="Tim Mediasi", slug="mediation")
+    assert check_mediation_team() == []

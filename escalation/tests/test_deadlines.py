@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from escalation import actions, deadlines
+from escalation import actions, deadlines, routing
 from escalation.models import Trigger
 from escalation.tests.conftest import at, ticket_for
-from tests.factories import make_user
-from tickets.models import AgentProfile, Role, Team
+from tickets.models import AgentProfile, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +38,11 @@ def test_the_escalation_records_the_due_time_of_its_own_team(desk, clock):
     assert escalation.review_due == at(10, 16, 30)
 
 
-def test_out_of_hours_being_online_does_not_count_as_on_duty(desk, clock):
-    second = make_user("tono", role=Role.SUPERVISOR, team=desk.team, is_staff=True)
-    AgentProfile.objects.filter(user=second).update(presence=AgentProfile.Presence.ONLINE)
-    actions.escalate(ticket_for(desk), reason=Trigger.AGENT_REQUEST)  # office hours: tono, on duty
-    clock.move_to(at(7, 11))  # Saturday: nobody is on duty, load decides
+def test_on_a_saturday_nobody_is_on_duty_even_online(desk, clock):
+    AgentProfile.objects.filter(user=desk.supervisor).update(presence=AgentProfile.Presence.ONLINE)
+    assert routing.available(desk.team, 1, at=at(2, 11)).get() == desk.supervisor
     assert deadlines.desk_open(desk.team, at(7, 11)) is False
-    escalation = actions.escalate(ticket_for(desk, sender="rina@example.test"), reason=Trigger.AGENT_REQUEST)
-    assert escalation.assigned_to == desk.supervisor
+    assert not routing.available(desk.team, 1, at=at(7, 11)).exists()
 
 
 def test_a_late_request_for_mediation_is_never_promised_a_date_in_the_past(desk, clock):

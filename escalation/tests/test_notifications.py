@@ -10,6 +10,7 @@ from django.urls import reverse
 from escalation import actions, requests, tasks
 from escalation.models import Digest, Notification, Trigger
 from escalation.tests.conftest import at, ticket_for
+from tickets.models import AgentProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +104,29 @@ def test_only_agents_may_escalate_a_ticket(client, desk):
         == 403
     )
     assert not ticket.escalations.exists()
+
+
+def test_the_daily_digest_lists_unassigned_escalations_to_the_teams_supervisors(desk, clock, mailoutbox):
+    AgentProfile.objects.filter(user__in=[desk.supervisor, desk.manager, desk.head]).update(
+        presence=AgentProfile.Presence.AWAY
+    )
+    nobody = actions.escalate(ticket_for(desk), reason=Trigger.AGENT_REQUEST)
+    assert nobody.assigned_to is None
+    AgentProfile.objects.filter(user=desk.supervisor).update(presence=AgentProfile.Presence.OFFLINE)
+    mailoutbox.clear()
+    clock.move_to(at(3, 8))  # not overdue yet: it is listed because nobody has it
+    assert tasks.send_daily_digests() == 1
+    [digest] = mailoutbox
+    assert digest.to == [desk.supervisor.email]
+    assert nobody.ticket.reference in digest.body and "Nobody on duty" in digest.body
+    assert "1 unassigned" in digest.subject
+    assert Digest.objects.get(user=desk.supervisor).escalation_count == 1
+
+
+def test_the_notifications_list_is_a_desk_page_with_its_navigation_and_badge(client, desk, clock):
+    escalation = requests.request_by_customer(ticket_for(desk), text="tolong")
+    client.force_login(desk.supervisor)
+    page = client.get(reverse("escalation:notifications")).content.decode()
+    assert '<body class="desk">' in page and 'class="sidebar"' in page  # the desk layout
+    assert 'class="escalation-badge has-unread"' in page and ">1</span>" in page  # with the badge
+    assert reverse("desk:ticket", args=[escalation.ticket.pk]) in page

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from escalation import actions
-from escalation.models import Escalation, LevelRoster, Trigger
-from escalation.tests.conftest import ticket_for
+from escalation.models import Escalation, LevelRoster, Notification, Trigger
+from escalation.tests.conftest import at, ticket_for
 from tests.factories import make_user
 from tickets.models import AgentProfile, Role
 
@@ -32,11 +32,41 @@ def test_escalations_go_to_the_least_loaded_supervisor_then_round_robin(desk, cl
     assert _escalate(desk).assigned_to == second
 
 
-def test_a_supervisor_online_during_office_hours_is_preferred(desk, clock):
+def test_on_the_calendar_an_offline_supervisor_is_on_duty_and_being_online_is_no_advantage(desk, clock):
     second = make_user("tono", role=Role.SUPERVISOR, team=desk.team, is_staff=True)
     _presence(second, AgentProfile.Presence.ONLINE)
+    _presence(desk.supervisor, AgentProfile.Presence.OFFLINE)
+    assert _escalate(desk).assigned_to == desk.supervisor  # offline, but the team's desk is open
+    assert _escalate(desk).assigned_to == second  # then load decides, not presence
+
+
+def test_round_robin_gives_a_tie_to_whoever_was_assigned_one_longest_ago_not_the_oldest_account(desk, clock):
+    second = make_user("tono", role=Role.SUPERVISOR, team=desk.team, is_staff=True)
+    assert desk.supervisor.pk < second.pk
+    first, other = _escalate(desk), _escalate(desk)
+    # Both answered (no open load on either); tono's last assignment is the older one.
+    Escalation.objects.filter(pk=first.pk).update(assigned_to=second, assigned_at=at(2, 8), status="resolved")
+    Escalation.objects.filter(pk=other.pk).update(
+        assigned_to=desk.supervisor, assigned_at=at(2, 9), status="resolved"
+    )
     assert _escalate(desk).assigned_to == second
-    assert _escalate(desk).assigned_to == second  # on duty beats fewer open escalations
+    assert _escalate(desk).assigned_to == desk.supervisor  # then the load: tono has one open
+
+
+def test_out_of_hours_the_least_loaded_team_supervisor_takes_it_and_the_team_is_told(
+    desk, clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    second = make_user("tono", role=Role.SUPERVISOR, team=desk.team, is_staff=True)
+    _escalate(desk)  # sari, during office hours
+    clock.move_to(at(2, 20))  # the desk closed at 17.00: nobody is on duty at any level
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation = _escalate(desk)
+    assert (escalation.level, escalation.assigned_to) == (1, second)
+    assert "Nobody on duty" in escalation.logs.get(action="routed").note
+    told = Notification.objects.filter(escalation=escalation, kind="unstaffed")
+    assert set(told.values_list("user__username", flat=True)) == {"sari"}  # tono has it assigned
+    assert any(m.to == [desk.supervisor.email] for m in mailoutbox)
+    assert not Notification.objects.filter(escalation=escalation, user=desk.head).exists()
 
 
 def test_a_supervisor_marked_away_gets_nothing(desk, clock):
@@ -62,9 +92,15 @@ def test_a_roster_decides_who_serves_a_level_for_a_team(desk, clock):
     assert (escalation.level, escalation.assigned_to) == (2, desk.manager)
 
 
-def test_with_nobody_at_any_level_it_waits_unassigned_in_the_queue(desk, clock):
+def test_with_nobody_at_any_level_it_waits_unassigned_and_the_team_and_the_top_are_told(
+    desk, clock, mailoutbox, django_capture_on_commit_callbacks
+):
     for user in (desk.supervisor, desk.manager, desk.head):
         _presence(user, AgentProfile.Presence.AWAY)
-    escalation = _escalate(desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation = _escalate(desk)
     assert (escalation.level, escalation.assigned_to) == (1, None)
     assert Escalation.objects.filter(assigned_to__isnull=True).count() == 1
+    told = Notification.objects.filter(escalation=escalation, kind="unstaffed")
+    assert set(told.values_list("user__username", flat=True)) == {"sari", "root"}
+    assert {m.to[0] for m in mailoutbox} >= {desk.supervisor.email, desk.head.email}

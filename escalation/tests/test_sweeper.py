@@ -10,7 +10,8 @@ from django.db import connection, connections
 from escalation import actions, requests, sweeper, tasks
 from escalation.models import Escalation, EscalationLog, EscalationStatus, Notification, Trigger
 from escalation.tests.conftest import at, make_desk, ticket_for
-from tickets.models import TicketEvent
+from tickets import actions as ticket_actions
+from tickets.models import Status, TicketEvent
 
 
 def _request(desk):  # type: ignore[no-untyped-def]
@@ -149,3 +150,56 @@ def test_concurrent_sweeps_escalate_each_overdue_review_exactly_once(clock):
     for escalation in escalations:
         assert Escalation.objects.filter(parent=escalation).count() == 1
         assert EscalationLog.objects.filter(escalation=escalation, action="escalated").count() == 1
+
+
+# --- Closed and merged tickets ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_internal_escalation_on_a_closed_ticket_is_closed_by_the_sweeper_not_climbed(desk, clock):
+    ticket = ticket_for(desk)
+    escalation = requests.request_by_agent(ticket, by=desk.agent, text="Pelanggan marah")
+    ticket_actions.change_status(ticket, status=Status.CLOSED, by=desk.agent)
+    notices = Notification.objects.count()
+    assert sweeper.sweep() == 0  # nothing is due yet, but the closed ticket's escalation is done with
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.RESOLVED and escalation.resolved_by is None
+    assert escalation.outcome == "" and escalation.outcome_message is None
+    log = EscalationLog.objects.get(escalation=escalation, action="closed")
+    assert "closed" in log.note
+    clock.move_to(at(12, 10))
+    sweeper.sweep()
+    assert Escalation.objects.count() == 1 and Notification.objects.count() == notices
+
+
+@pytest.mark.django_db
+def test_a_customer_request_on_a_closed_ticket_stays_owed_but_stops_climbing(desk, clock):
+    ticket = ticket_for(desk)
+    escalation = _request(desk)
+    ticket = escalation.ticket
+    ticket_actions.change_status(ticket, status=Status.CLOSED, by=desk.agent)
+    notices = Notification.objects.count()
+    clock.move_to(at(4, 10, 1))  # review overdue
+    assert sweeper.sweep() == 0
+    clock.move_to(at(12, 10))
+    assert sweeper.sweep() == 0
+    escalation.refresh_from_db()
+    assert (escalation.status, escalation.level) == (EscalationStatus.OPEN, 1)
+    assert Escalation.objects.count() == 1 and Notification.objects.count() == notices
+    assert list(Escalation.objects.overdue()) == [escalation]  # still on the supervisor's list
+    with pytest.raises(actions.ActionError, match="closed"):
+        actions.escalate_further(escalation, by=None)
+    # A person may still hand it to the next level.
+    child = actions.escalate_further(escalation, by=desk.supervisor, note="Manajer yang menjawab")
+    assert child.level == 2
+
+
+@pytest.mark.django_db
+def test_escalations_of_a_merged_ticket_stop_climbing(desk, clock):
+    escalation = _request(desk)
+    target = ticket_for(desk, sender="budi@example.test", subject="Lagi")
+    ticket_actions.merge(escalation.ticket, into=target, by=desk.agent)
+    clock.move_to(at(4, 10, 1))
+    assert sweeper.sweep() == 0
+    escalation.refresh_from_db()
+    assert (escalation.status, escalation.level) == (EscalationStatus.OPEN, 1)

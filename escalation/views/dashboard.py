@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from escalation import charts, history, stats
-from tickets import access
+from escalation.permissions import can_supervise
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not access.is_supervisor(request.user):
+    if not can_supervise(request.user):
         raise PermissionDenied
     now = timezone.now()
     by_level = stats.open_by_level()

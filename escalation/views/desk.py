@@ -6,10 +6,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from escalation import actions, requests
 from escalation.forms import AgentEscalationForm
 from escalation.models import Notification
 from tickets import access
+from tickets.views.desk.common import agent_required, render_desk
 
 
 @login_required
@@ -53,12 +53,11 @@ def escalate_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("escalation:notifications")
 
 
-@login_required
+@agent_required
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
+    """The list behind the badge, inside the desk layout (its navigation and badge)."""
     user: Any = request.user
-    if not access.is_agent(user):
-        raise PermissionDenied
     mine = Notification.objects.filter(user=user)
     if request.method == "POST":
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
@@ -69,7 +68,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         ).prefetch_related("escalation__ticket__contact__identities"),
         25,
     ).get_page(request.GET.get("page"))
-    return render(
+    return render_desk(
         request,
         "escalation/notifications.html",
         {"page": page, "unread": mine.filter(read_at__isnull=True).count()},

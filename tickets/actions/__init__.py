@@ -26,7 +26,14 @@ from tickets.actions.properties import (
     set_tags,
     set_team,
 )
-from tickets.actions.replies import add_attachment, add_note, record_delivery, reply, send_template
+from tickets.actions.replies import (
+    add_attachment,
+    add_note,
+    email_customer,
+    record_delivery,
+    reply,
+    send_template,
+)
 
 __all__ = [
     "STREAM_CHANNELS",
@@ -36,6 +43,7 @@ __all__ = [
     "add_note",
     "assign",
     "change_status",
+    "email_customer",
     "find_or_create_contact",
     "log_phone_call",
     "merge",

@@ -22,6 +22,7 @@ from tickets.attachments import store_attachment
 from tickets.inbound import InboundAttachment
 from tickets.models import (
     Attachment,
+    Channel,
     DeliveryStatus,
     Direction,
     Message,
@@ -53,20 +54,88 @@ def reply(
     from channels_intake.policy import check_can_send
 
     check_can_send(ticket, kind="text", with_attachments=bool(attachments))  # e.g. WhatsApp's 24 hours
-    now = timezone.now()
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Direction.OUTBOUND,
-        channel=ticket.channel,
-        author_user=by,
-        text=body.text,
-        subject=ticket.subject,
-        delivery_status=DeliveryStatus.QUEUED,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    message = _store_outbound(ticket, by=by, text=body.text, channel=ticket.channel)
     for item in attachments:
         store_attachment(message, filename=item.filename, content=item.content)
+    _answered(ticket, by=by, message=message, status=status)
+    return message
+
+
+@transaction.atomic
+def email_customer(
+    ticket: Ticket, *, by: Any | None, text: str, subject: str, automatic: bool = False
+) -> Message:
+    """Write to the customer by email whatever the ticket's channel, also on a closed ticket: what our
+    policy promises "in writing by email" (an escalation's acknowledgement and its outcome).
+
+    Stored on the conversation as an outbound email and delivered after commit like a reply. A person's
+    message on a ticket that is not closed answers the customer (first response, SLA clocks) as a reply
+    does; an ``automatic`` one, or one on a closed ticket, changes nothing else.
+    """
+    ticket = locked(ticket)
+    if ticket.merged_into_id:
+        raise ActionError(_("This ticket was merged into another ticket; reply there."))
+    if not ticket.contact.email:
+        raise ActionError(_("This customer has no email address to reply to."))
+    body = redact(text.strip())
+    if not body.text:
+        raise ActionError(_("A reply needs some text or an attachment."))
+    message = _store_outbound(
+        ticket,
+        by=by,
+        text=body.text,
+        channel=Channel.EMAIL,
+        subject=subject,
+        automatic=automatic,
+    )
+    if automatic or ticket.status == Status.CLOSED:
+        event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=message.created_at)
+        publish(ticket, "email")
+        _deliver(message)
+    else:
+        _answered(ticket, by=by, message=message)
+    return message
+
+
+def _store_outbound(
+    ticket: Ticket,
+    *,
+    by: Any | None,
+    text: str,
+    channel: str,
+    subject: str = "",
+    metadata: dict[str, Any] | None = None,
+    automatic: bool = False,
+) -> Message:
+    now = timezone.now()
+    return Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        author_user=by,
+        text=text,
+        subject=subject or ticket.subject,
+        delivery_status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        metadata=metadata or {},
+        is_automatic=automatic,  # not an answer for the SLA clocks
+        created_at=now,
+    )
+
+
+def _answered(
+    ticket: Ticket,
+    *,
+    by: Any | None,
+    message: Message,
+    status: str | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An agent's message to the customer was stored: stamp the answer, move the status, queue the send.
+
+    Precondition: the ticket row is locked by the caller's transaction.
+    """
+    now = message.created_at
     fields = ["last_agent_message_at", "updated_at"]
     ticket.last_agent_message_at = now
     ticket.updated_at = now
@@ -74,16 +143,19 @@ def reply(
         ticket.first_response_at = now
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
-    event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now)
+    event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after=after)
     if status is not None and status != ticket.status:
         set_status(ticket, status, by=by, now=now)
     elif ticket.status == Status.NEW:
         set_status(ticket, Status.OPEN, by=by, now=now)
     after_change(ticket, reason="agent_reply")
+    _deliver(message)
+
+
+def _deliver(message: Message) -> None:
     from channels_intake import tasks as intake_tasks
 
     enqueue_on_commit(intake_tasks.deliver_message, message.pk)
-    return message
 
 
 @transaction.atomic
@@ -141,35 +213,14 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
     from channels_intake.policy import check_can_send
 
     check_can_send(ticket, kind="template")
-    now = timezone.now()
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Direction.OUTBOUND,
-        channel=ticket.channel,
-        author_user=by,
+    message = _store_outbound(
+        ticket,
+        by=by,
         text=redact(template.render(values)).text,
-        subject=ticket.subject,
-        delivery_status=DeliveryStatus.QUEUED,
-        next_attempt_at=now,
+        channel=ticket.channel,
         metadata={"template": {"name": template.name, "language": template.language, "variables": values}},
-        created_at=now,
     )
-    fields = ["last_agent_message_at", "updated_at"]
-    ticket.last_agent_message_at = now
-    ticket.updated_at = now
-    if ticket.first_response_at is None:
-        ticket.first_response_at = now
-        fields.append("first_response_at")
-    ticket.save(update_fields=fields)
-    event(
-        ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after={"template": template.name}
-    )
-    if ticket.status == Status.NEW:
-        set_status(ticket, Status.OPEN, by=by, now=now)
-    after_change(ticket, reason="agent_reply")
-    from channels_intake import tasks as intake_tasks
-
-    enqueue_on_commit(intake_tasks.deliver_message, message.pk)
+    _answered(ticket, by=by, message=message, after={"template": template.name})
     return message
 
 
@@ -226,5 +277,9 @@ def record_delivery(
             fields.append("delivery_error")
         if fields:
             message.save(update_fields=fields)
+        if "delivery_status" in fields and status in order[1:]:
+            from escalation import hooks as escalation_hooks  # local: escalation imports tickets
+
+            escalation_hooks.message_sent(message_id=message.pk, at=timezone.now())
         if status == DeliveryStatus.FAILED:
             event(message.ticket, TicketEvent.Kind.DELIVERY, message=message, after={"error": error[:500]})

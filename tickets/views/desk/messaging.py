@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from channels_intake import policy
-from channels_intake.accounts import WhatsAppNumber, WhatsAppTemplate
+from channels_intake.accounts import WhatsAppTemplate, templates_for
 from sla.badges import short_duration
 from tickets.models import Channel, Ticket
 
@@ -38,18 +37,6 @@ def window_state(ticket: Ticket) -> WindowState | None:
         time_left=short_duration(closes - now),
         templates_allowed=ticket.channel == Channel.WHATSAPP,
     )
-
-
-def templates_for(ticket: Ticket) -> QuerySet[WhatsAppTemplate]:
-    """Active templates of the ticket's WhatsApp number (and those for every number); all active ones
-    when no number is known."""
-    if ticket.channel != Channel.WHATSAPP:
-        return WhatsAppTemplate.objects.none()
-    templates = WhatsAppTemplate.objects.filter(active=True)
-    number = WhatsAppNumber.for_ticket(ticket)
-    if number is not None:
-        templates = templates.filter(Q(number=number) | Q(number__isnull=True))
-    return templates.order_by("name", "language", "pk")
 
 
 def variable_field(template: WhatsAppTemplate, position: int) -> str:

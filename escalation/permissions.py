@@ -1,4 +1,8 @@
-"""Who may use the escalation admin: staff with the model permissions AND a supervisor role or above."""
+"""Who may handle escalations: supervisors, managers and the head of support — and superusers.
+
+A superuser counts as head of support here even without an agent profile, as the admin already lets
+them into the queue; only taking a ticket over needs a profile (the ticket is assigned to an agent).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,12 @@ from tickets.models import Role
 
 
 def can_supervise(user: Any) -> bool:
-    return bool(user.is_active and (user.is_superuser or access.is_supervisor(user)))
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or access.is_supervisor(user))
+    )
 
 
 def can_configure(user: Any) -> bool:

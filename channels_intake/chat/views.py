@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
-from channels_intake.chat import hours, identity, transcript, visitor
+from channels_intake.chat import hours, identity, limits, presence, transcript, visitor
 from channels_intake.chat.adapter import BadInput
 from channels_intake.chat.forms import OfflineMessageForm, PreChatForm, clean_uploads, first_error
 from channels_intake.chat.models import ChatSession, ChatWidget
@@ -97,7 +97,7 @@ def config(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
             "color": widget.color,
             "greeting": widget.greeting(language),
             "open": now_open.open,
-            "back": back_text(now_open.back_at, hours.schedule_for(widget).tz) if now_open.back_at else "",
+            "back": back_text(now_open.back_at) if now_open.back_at else "",
             "topics": topics,
             "strings": widget_strings(),
             "language": language,
@@ -115,7 +115,8 @@ def config(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
 
 def _customer(request: HttpRequest, widget: ChatWidget) -> identity.SignedCustomer | None:
     data = {
-        field: request.POST.get(f"customer_{field}", "") for field in ("id", "email", "name", "signature")
+        field: request.POST.get(f"customer_{field}", "")
+        for field in ("id", "email", "name", "timestamp", "signature")
     }
     return identity.verify_customer(widget, data) if data["id"] else None
 
@@ -195,8 +196,16 @@ def _deliver(session: ChatSession, outcome: visitor.Outcome) -> None:
 
 def _snapshot(session: ChatSession, after: int) -> dict[str, Any]:
     session.refresh_from_db()
-    messages = visitor.messages_after(session, after)
-    return {"state": visitor.state(session), "messages": [visitor.serialize(m, session) for m in messages]}
+    messages, earlier = visitor.window(session, after)
+    snapshot: dict[str, Any] = {
+        "state": visitor.state(session),
+        "messages": [visitor.serialize(m, session) for m in messages],
+        "earlier": earlier,
+    }
+    ticket_id = visitor.conversation_ticket_id(session)
+    typing = presence.agent_typing(ticket_id) if ticket_id else None
+    snapshot["typing"] = {"on": typing is not None, "name": typing or ""}
+    return snapshot
 
 
 @widget_endpoint
@@ -214,7 +223,7 @@ def rpc(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
         return _error(_("Unknown request."))
     if not isinstance(body, dict):
         return _error(_("Unknown request."))
-    session = identity.session_for_token(body.get("token"))
+    session = identity.session_for_token(body.get("token"), widget)
     if session is None:
         return _error(
             _("This chat is not available any more. Start a new chat."), status=401, code="unauthorised"
@@ -225,7 +234,7 @@ def rpc(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
     try:
         outcome = visitor.handle(session, frame)
     except BadInput as error:
-        return _error(str(error), client_id=frame.get("client_id"))
+        return _error(str(error), client_id=frame.get("client_id"), code=error.code)
     _deliver(session, outcome)
     after = body.get("after")
     return JsonResponse(
@@ -238,12 +247,13 @@ def upload(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
     """Files from the widget, with the contact form's rules; they arrive as a chat message."""
     if request.method != "POST":
         return _error(_("Use POST."), status=405)
-    session = identity.session_for_token(request.POST.get("token"))
+    session = identity.session_for_token(request.POST.get("token"), widget)
     if session is None:
         return _error(
             _("This chat is not available any more. Start a new chat."), status=401, code="unauthorised"
         )
     try:
+        limits.check(session.pk)
         files = clean_uploads(request.FILES.getlist("file"))
         message = visitor.post_message(
             session,
@@ -252,7 +262,7 @@ def upload(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
             attachments=files,
         )
     except BadInput as error:
-        return _error(str(error), client_id=request.POST.get("client_id"))
+        return _error(str(error), client_id=request.POST.get("client_id"), code=error.code)
     _deliver(session, visitor.Outcome(session_events=[{"type": "chat.changed"}]))
     return JsonResponse({"id": message.pk, "client_id": request.POST.get("client_id")}, status=201)
 
@@ -262,7 +272,7 @@ def transcript_request(request: HttpRequest, widget: ChatWidget) -> HttpResponse
     """Email me the transcript: to the address given (or the one from the pre-chat form), once per chat."""
     if request.method != "POST":
         return _error(_("Use POST."), status=405)
-    session = identity.session_for_token(request.POST.get("token"))
+    session = identity.session_for_token(request.POST.get("token"), widget)
     if session is None:
         return _error(
             _("This chat is not available any more. Start a new chat."), status=401, code="unauthorised"

@@ -24,6 +24,7 @@ from channels_intake.chat import visitor
 from channels_intake.chat.identity import visitor_token
 from channels_intake.chat.models import AgentConnection, ChatSession, ChatWidget
 from channels_intake.chat.routing import websocket_application
+from sla.models import BusinessCalendar
 from tickets.models import AgentProfile, Category
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -78,6 +79,20 @@ def fresh_channel_layer(settings):
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def always_open_unless_a_test_says_otherwise(request):
+    """The chat opens when the team's business calendar does: tests start on the seeded 24/7 calendar
+    as the default, so none depends on the real clock; hours tests choose their own calendar."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("db")
+    BusinessCalendar.objects.update(is_default=False)
+    BusinessCalendar.objects.filter(name="24/7").update(is_default=True)
 
 
 @pytest.fixture(autouse=True)

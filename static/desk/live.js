@@ -38,8 +38,10 @@
       if (inboxes.length) send({ type: "inbox", scopes: inboxes });
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { send({ type: "ping" }); expireViewers(); }, 25000);
-      if (reconnected) refreshAll(); // events were missed while we were away
-      else markSeen();
+      // Events sent between the page's rendering and this moment were missed (a reply's delivery
+      // status right after the page reloaded, say): fetch once. After a reconnect, for the same reason.
+      refreshAll();
+      if (!reconnected) markSeen();
     };
     socket.onmessage = function (event) { handle(JSON.parse(event.data)); };
     socket.onclose = function (event) {
@@ -109,11 +111,20 @@
     return document.getElementById(key) || document.querySelector('[data-live-src="' + CSS.escape(key) + '"]');
   }
 
+  function changed(field) {
+    if (field.matches("select")) {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    if (field.matches("input[type=checkbox], input[type=radio]")) return field.checked !== field.defaultChecked;
+    return field.type !== "hidden" && field.type !== "file" && field.value !== field.defaultValue;
+  }
+
   function editing(el) {
-    // A property form with unsaved changes, or a field the agent is in: swapping would lose their input.
+    // A field the agent is in or has changed and not saved (a property, an escalation reason):
+    // swapping would lose their input.
     var active = document.activeElement;
-    var inField = active && el.contains(active) && active.matches("input, select, textarea");
-    return Boolean(inField || el.querySelector("form.dirty"));
+    if (active && el.contains(active) && active.matches("input, select, textarea")) return true;
+    return Array.prototype.some.call(el.querySelectorAll("input, select, textarea"), changed);
   }
 
   function refresh(src, keys) {

@@ -26,12 +26,17 @@ from django_ratelimit.core import is_ratelimited
 
 from channels_intake.chat import hours, identity, limits, presence, transcript, visitor
 from channels_intake.chat.adapter import BadInput
-from channels_intake.chat.forms import OfflineMessageForm, PreChatForm, clean_uploads, first_error
+from channels_intake.chat.forms import (
+    OfflineMessageForm,
+    PreChatForm,
+    clean_uploads,
+    first_error,
+    topics_for,
+)
 from channels_intake.chat.models import ChatSession, ChatWidget
 from channels_intake.chat.strings import back_text, widget_strings
 from tickets import access, identities, live
 from tickets.attachments import CUSTOMER_UPLOAD_TYPES
-from tickets.models import Category
 
 WidgetView = Callable[..., HttpResponse]
 
@@ -90,7 +95,7 @@ def widget_js(request: HttpRequest) -> HttpResponse:
 def config(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
     language = translation.get_language()
     now_open = hours.availability(widget)
-    topics = [{"slug": c.slug, "name": c.name} for c in Category.objects.filter(active=True)]
+    topics = [{"slug": c.slug, "name": c.name} for c in topics_for(widget)]
     response = JsonResponse(
         {
             "name": widget.name,
@@ -132,7 +137,7 @@ def start(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
         return _error(_("Too many chats from this connection. Please try again later."), status=429)
     if request.POST.get("customer_id") and _customer(request, widget) is None:
         return _error(_("The merchant's sign-in could not be verified. Reload the page."), status=403)
-    form = PreChatForm(request.POST, customer=_customer(request, widget))
+    form = PreChatForm(request.POST, widget=widget, customer=_customer(request, widget))
     if not form.is_valid():
         return _error(_("Please check the form."), fields=first_error(form))
     data = form.cleaned_data
@@ -159,7 +164,7 @@ def offline(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
         return _error(_("Use POST."), status=405)
     if _limited(request, "chat-offline"):
         return _error(_("Too many messages from this connection. Please try again later."), status=429)
-    form = OfflineMessageForm(request.POST, customer=_customer(request, widget))
+    form = OfflineMessageForm(request.POST, widget=widget, customer=_customer(request, widget))
     if not form.is_valid():
         return _error(_("Please check the form."), fields=first_error(form))
     data = form.cleaned_data

@@ -180,3 +180,22 @@ def test_the_name_is_signed_too(widget):
         "signature": customer_signature(widget.identity_secret, "cust-1042", "rina@example.test"),
     }
     assert verify_customer(widget, legacy) is None  # the old id|email signature, replayable forever
+
+
+def test_the_topics_are_the_widget_teams_categories_when_it_has_some(client, widget, topic):
+    from tickets.models import Category
+
+    everyone = client.get(url("config", widget), headers={"origin": SHOP}).json()["topics"]
+    assert "order-pending" in [t["slug"] for t in everyone]
+    Category.objects.create(
+        slug="pulsa", name_id="Pulsa dan paket data", name_en="Airtime", default_team=widget.team
+    )
+    own = client.get(url("config", widget) + "?lang=en", headers={"origin": SHOP}).json()["topics"]
+    assert own == [{"slug": "pulsa", "name": "Airtime"}]
+    form = {"name": "Budi", "contact": "budi@example.test", "topic": "order-pending"}
+    refused = client.post(url("start", widget), form, headers={"origin": SHOP})
+    assert refused.status_code == 400 and "topic" in refused.json()["fields"]
+    assert (
+        client.post(url("start", widget), {**form, "topic": "pulsa"}, headers={"origin": SHOP}).status_code
+        == 201
+    )

@@ -123,7 +123,8 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # In one process with the Celery worker threads (runstack), shared by both: supportdesk/layers.py.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "supportdesk.layers.ThreadSafeInMemoryChannelLayer"}}
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"

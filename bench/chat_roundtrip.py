@@ -116,15 +116,23 @@ async def drain(ws: WebSocket, sink: asyncio.Queue[dict[str, Any]] | None = None
 
 
 async def chat(
-    port: int, data: dict[str, Any], n: int, args: argparse.Namespace, latencies: list[float]
+    port: int,
+    data: dict[str, Any],
+    n: int,
+    args: argparse.Namespace,
+    latencies: list[float],
+    pokes: list[float],
 ) -> None:
     delivered = 0
     try:
-        async for latency in conversation(port, data, n, args):
+        async for poke, latency in conversation(port, data, n, args):
+            pokes.append(poke)
             latencies.append(latency)
             delivered += 1
     finally:
-        latencies.extend([LOST] * (args.messages - delivered))  # a failed chat loses the rest
+        missing = args.messages - delivered  # a failed chat loses the rest
+        latencies.extend([LOST] * missing)
+        pokes.extend([LOST] * missing)
 
 
 async def shown_on_agent_page(port: int, cookie: str, ticket_id: int, text: str) -> None:
@@ -167,18 +175,22 @@ async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.N
         text = f"Pesan {number} dari {n}"
         await customer.send({"type": "message", "client_id": str(uuid.uuid4()), "text": text})
 
-        async def arrives(text: str = text) -> None:
+        poked = LOST
+
+        async def arrives(text: str = text, started: float = started) -> None:
+            nonlocal poked
             while True:
                 event = await events.get()
                 if event.get("type") == "changed" and event.get("kind") == "customer_message":
                     break
+            poked = (time.perf_counter() - started) * 1000
             await shown_on_agent_page(port, cookie, ticket_id, text)
 
         try:
             await asyncio.wait_for(arrives(), timeout=WAIT_SECONDS)
-            yield (time.perf_counter() - started) * 1000
+            yield poked, (time.perf_counter() - started) * 1000
         except TimeoutError:
-            yield LOST
+            yield poked, LOST
         await asyncio.sleep(max(0.0, args.interval - (time.perf_counter() - started)))
     for ws, task in ((customer, customer_task), (agent, agent_task)):
         await ws.close()
@@ -194,6 +206,7 @@ def rss_mb(pid: int) -> float:
 
 async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_pid: int) -> dict[str, Any]:
     latencies: list[float] = []
+    pokes: list[float] = []  # until the agent's socket hears "changed" (the earlier measure)
     peak = 0.0
 
     async def watch_memory() -> None:
@@ -205,18 +218,20 @@ async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_
     watcher = asyncio.ensure_future(watch_memory())
     started = time.perf_counter()
     results = await asyncio.gather(
-        *(chat(port, data, n, args, latencies) for n in range(args.chats)), return_exceptions=True
+        *(chat(port, data, n, args, latencies, pokes) for n in range(args.chats)), return_exceptions=True
     )
     elapsed = time.perf_counter() - started
     watcher.cancel()
     errors = [repr(result) for result in results if isinstance(result, BaseException)]
     ordered = sorted(latencies)
 
-    def pct(p: float) -> float | str:
-        if not ordered:
+    def pct(p: float, values: list[float] = ordered) -> float | str:
+        if not values:
             return "n/a"
-        value = ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+        value = values[min(len(values) - 1, int(p / 100 * len(values)))]
         return "lost (infinite)" if value == LOST else round(value, 1)
+
+    poke_order = sorted(pokes)
 
     arrived = [value for value in ordered if value != LOST]
 
@@ -229,6 +244,8 @@ async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_
         "p50_ms": pct(50),
         "p95_ms": pct(95),
         "p99_ms": pct(99),
+        "poke_p50_ms": pct(50, poke_order),
+        "poke_p95_ms": pct(95, poke_order),
         "max_arrived_ms": round(max(arrived), 1) if arrived else None,
         "mean_arrived_ms": round(statistics.fmean(arrived), 1) if arrived else None,
         "errors": errors[:5],

@@ -2,8 +2,11 @@
 
 Each chat has a visitor socket (/ws/chat/<key>/) and an agent socket (/ws/desk/) watching the chat's
 ticket. Every visitor sends a message every --interval seconds; the latency is the time from the visitor
-sending it to the agent's socket hearing that the ticket changed (stored, published, delivered: what the
-agent's page reacts to). Results go to stdout as one JSON object.
+sending it until the agent's page could show it: the agent's socket hears that the ticket changed, and the
+page's re-fetch (GET /desk/tickets/<id>/, what static/desk/live.js does) returns the message. A message
+that never arrives (30 s) or a chat that fails counts as a latency of infinity for each message it did
+not deliver, so failures raise the percentiles instead of vanishing from them. Results go to stdout as
+one JSON object.
 
 Full stack (PostgreSQL + Redis), the target p95 < 100 ms at 200 chats:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_bench REDIS_URL=redis://127.0.0.1:6379/10 \\
@@ -31,7 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from wsclient import WebSocket  # noqa: E402
+from wsclient import WebSocket, http_get  # noqa: E402
+
+LOST = float("inf")
+WAIT_SECONDS = 30.0
 
 ORIGIN = "https://bench.example.co.id"
 
@@ -110,8 +116,37 @@ async def drain(ws: WebSocket, sink: asyncio.Queue[dict[str, Any]] | None = None
 
 
 async def chat(
-    port: int, data: dict[str, Any], n: int, args: argparse.Namespace, latencies: list[float]
+    port: int,
+    data: dict[str, Any],
+    n: int,
+    args: argparse.Namespace,
+    latencies: list[float],
+    pokes: list[float],
 ) -> None:
+    delivered = 0
+    try:
+        async for poke, latency in conversation(port, data, n, args):
+            pokes.append(poke)
+            latencies.append(latency)
+            delivered += 1
+    finally:
+        missing = args.messages - delivered  # a failed chat loses the rest
+        latencies.extend([LOST] * missing)
+        pokes.extend([LOST] * missing)
+
+
+async def shown_on_agent_page(port: int, cookie: str, ticket_id: int, text: str) -> None:
+    """Until the agent's ticket page (as live.js re-fetches it) contains ``text``."""
+    while True:
+        status, body = await http_get(
+            "127.0.0.1", port, f"/desk/tickets/{ticket_id}/", {"Cookie": cookie, "X-Requested-With": "live"}
+        )
+        if status == 200 and text.encode() in body:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.Namespace) -> Any:
     key, token = data["key"], data["tokens"][n]
     await asyncio.sleep(n * args.ramp / args.chats)  # visitors arrive over --ramp seconds, not all at once
     customer = await WebSocket.connect("127.0.0.1", port, f"/ws/chat/{key}/", {"Origin": ORIGIN})
@@ -137,12 +172,25 @@ async def chat(
         while not events.empty():
             events.get_nowait()
         started = time.perf_counter()
-        await customer.send({"type": "message", "client_id": str(uuid.uuid4()), "text": f"Pesan {number}"})
-        while True:
-            event = await asyncio.wait_for(events.get(), timeout=30)
-            if event.get("type") == "changed" and event.get("kind") == "customer_message":
-                break
-        latencies.append((time.perf_counter() - started) * 1000)
+        text = f"Pesan {number} dari {n}"
+        await customer.send({"type": "message", "client_id": str(uuid.uuid4()), "text": text})
+
+        poked = LOST
+
+        async def arrives(text: str = text, started: float = started) -> None:
+            nonlocal poked
+            while True:
+                event = await events.get()
+                if event.get("type") == "changed" and event.get("kind") == "customer_message":
+                    break
+            poked = (time.perf_counter() - started) * 1000
+            await shown_on_agent_page(port, cookie, ticket_id, text)
+
+        try:
+            await asyncio.wait_for(arrives(), timeout=WAIT_SECONDS)
+            yield poked, (time.perf_counter() - started) * 1000
+        except TimeoutError:
+            yield poked, LOST
         await asyncio.sleep(max(0.0, args.interval - (time.perf_counter() - started)))
     for ws, task in ((customer, customer_task), (agent, agent_task)):
         await ws.close()
@@ -158,6 +206,7 @@ def rss_mb(pid: int) -> float:
 
 async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_pid: int) -> dict[str, Any]:
     latencies: list[float] = []
+    pokes: list[float] = []  # until the agent's socket hears "changed" (the earlier measure)
     peak = 0.0
 
     async def watch_memory() -> None:
@@ -169,30 +218,38 @@ async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_
     watcher = asyncio.ensure_future(watch_memory())
     started = time.perf_counter()
     results = await asyncio.gather(
-        *(chat(port, data, n, args, latencies) for n in range(args.chats)), return_exceptions=True
+        *(chat(port, data, n, args, latencies, pokes) for n in range(args.chats)), return_exceptions=True
     )
     elapsed = time.perf_counter() - started
     watcher.cancel()
     errors = [repr(result) for result in results if isinstance(result, BaseException)]
     ordered = sorted(latencies)
 
-    def pct(p: float) -> float:
-        return (
-            round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1) if ordered else float("nan")
-        )
+    def pct(p: float, values: list[float] = ordered) -> float | str:
+        if not values:
+            return "n/a"
+        value = values[min(len(values) - 1, int(p / 100 * len(values)))]
+        return "lost (infinite)" if value == LOST else round(value, 1)
+
+    poke_order = sorted(pokes)
+
+    arrived = [value for value in ordered if value != LOST]
 
     return {
         "chats": args.chats,
         "sockets_open": args.chats * 2,
         "messages": len(latencies),
-        "rate_per_s": round(len(latencies) / elapsed, 1),
+        "lost_messages": len(ordered) - len(arrived),
+        "rate_per_s": round(len(arrived) / elapsed, 1),
         "p50_ms": pct(50),
         "p95_ms": pct(95),
         "p99_ms": pct(99),
-        "max_ms": round(max(ordered), 1) if ordered else None,
-        "mean_ms": round(statistics.fmean(ordered), 1) if ordered else None,
+        "poke_p50_ms": pct(50, poke_order),
+        "poke_p95_ms": pct(95, poke_order),
+        "max_arrived_ms": round(max(arrived), 1) if arrived else None,
+        "mean_arrived_ms": round(statistics.fmean(arrived), 1) if arrived else None,
         "errors": errors[:5],
-        "error_count": len(errors),
+        "failed_chats": len(errors),
         "server_peak_rss_mb": round(peak, 1),
     }
 

@@ -69,3 +69,17 @@ class WebSocket:
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self._frame(0x8, struct.pack("!H", 1000))
         self.writer.close()
+
+
+async def http_get(host: str, port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """One HTTP/1.1 GET on a fresh connection: (status, body)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _sep, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+    return status, body

@@ -123,7 +123,8 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # In one process with the Celery worker threads (runstack), shared by both: supportdesk/layers.py.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "supportdesk.layers.ThreadSafeInMemoryChannelLayer"}}
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
@@ -356,6 +357,8 @@ CELERY_BEAT_SCHEDULE |= {
 # --- Live chat (channels_intake/chat) -------------------------------------------------------------
 # Visitor tokens and file links stay valid this long after the chat started.
 CHAT_TOKEN_MAX_AGE_DAYS = env_int("CHAT_TOKEN_MAX_AGE_DAYS", 30, minimum=1)
+# How long a merchant's signed customer identity (data-customer-timestamp) stays valid.
+CHAT_IDENTITY_MAX_AGE_HOURS = env_int("CHAT_IDENTITY_MAX_AGE_HOURS", 24, minimum=1)
 # A chat whose visitor has been gone this long ends (and stops counting against the agent's limit).
 CHAT_ABANDONED_MINUTES = env_int("CHAT_ABANDONED_MINUTES", 30, minimum=1)
 # New chats and out-of-hours messages per visitor IP address.

@@ -20,6 +20,14 @@ MAX_TEXT = 5000
 class BadInput(ValueError):
     """The visitor's input cannot be used; the message says why, for the visitor."""
 
+    code = "bad_request"
+
+
+class SlowDown(BadInput):
+    """Too many messages in a short time (channels_intake.chat.limits)."""
+
+    code = "slow_down"
+
 
 def clean_client_id(value: object) -> str:
     """The widget names every message with a UUID so a resend after reconnecting is recognised."""

@@ -9,17 +9,27 @@ from channels_intake.chat.models import ChatSession, ChatWidget
 class ChatWidgetAdmin(admin.ModelAdmin):
     list_display = ["name", "team", "public_key", "active"]
     list_filter = ["active", "team"]
-    readonly_fields = ["public_key", "embed_code", "created_at"]
+    readonly_fields = ["public_key", "embed_code", "hours", "created_at"]
     fieldsets = [
         (None, {"fields": ["name", "team", "active", "public_key", "embed_code"]}),
         (_("Where it may run"), {"fields": ["allowed_origins"]}),
         (_("Look and words"), {"fields": ["color", "greeting_id", "greeting_en"]}),
         (
             _("Hours and routing"),
-            {"fields": ["opening_hours", "time_zone", "closed_on_public_holidays", "no_answer_seconds"]},
+            {"fields": ["hours", "time_zone", "no_answer_seconds"]},
         ),
         (_("Signed-in customers"), {"fields": ["identity_secret"]}),
     ]
+
+    @admin.display(description=_("Opening hours"))
+    def hours(self, widget: ChatWidget) -> str:
+        """The chat is open when the team's business calendar is (channels_intake/chat/hours.py)."""
+        from sla.schedules import calendar_for_team
+
+        calendar = calendar_for_team(widget.team_id) if widget.team_id else None
+        if calendar is None:
+            return str(_("Always open: neither the team nor the desk has a business calendar."))
+        return str(_("The team's business calendar: %(name)s") % {"name": calendar.name})
 
     @admin.display(description=_("Embed code"))
     def embed_code(self, widget: ChatWidget) -> str:

@@ -14,7 +14,7 @@ from channels_intake.chat import assignment, presence
 from channels_intake.chat.consumers import CLOSE_FORBIDDEN, JsonConsumer, db, whole_number
 from channels_intake.chat.models import ChatSession
 from tickets import access, live
-from tickets.models import AgentProfile, Message, Ticket
+from tickets.models import AgentProfile, Channel, Message, Ticket
 
 
 def agents_group(ticket_id: int) -> str:
@@ -53,6 +53,7 @@ class AgentConsumer(JsonConsumer):
     """
 
     watching: int | None = None
+    watching_chat = False  # the watched ticket is a chat (a visitor may be polling for typing)
     replying = False
 
     async def connect(self) -> None:
@@ -103,10 +104,15 @@ class AgentConsumer(JsonConsumer):
             for group in (live.ticket_group(previous), agents_group(previous)):
                 self.joined.discard(group)
                 await self.channel_layer.group_discard(group, self.channel_name)
-        self.watching, self.replying = None, False
-        if ticket_id is None or not await db(Ticket.objects.filter(pk=ticket_id).exists)():
+        self.watching, self.replying, self.watching_chat = None, False, False
+        if ticket_id is None:
             return
-        self.watching = ticket_id
+        channel = await db(
+            lambda: Ticket.objects.filter(pk=ticket_id).values_list("channel", flat=True).first()
+        )()
+        if channel is None:
+            return
+        self.watching, self.watching_chat = ticket_id, channel == Channel.CHAT
         await self.join(live.ticket_group(ticket_id))
         await self.join(agents_group(ticket_id))
         await self.announce("viewing")
@@ -131,6 +137,8 @@ class AgentConsumer(JsonConsumer):
             return
         self.replying = bool(content.get("on"))
         await self.announce("replying" if self.replying else "viewing")
+        if self.watching_chat:
+            await presence.set_agent_typing(self.watching, name=self.me["name"], on=self.replying)
         await self.channel_layer.group_send(
             live.ticket_group(self.watching),
             {

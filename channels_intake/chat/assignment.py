@@ -98,14 +98,23 @@ def waiting_sessions(team_ids: list[int] | None = None) -> Any:
 
 
 def route_waiting(team_ids: list[int] | None = None, *, limit: int = 50) -> int:
-    """Offer waiting chats again (an agent came online, connected, or finished a chat)."""
+    """Offer waiting chats again (an agent came online, connected, or finished a chat).
+
+    A chat that cannot be routed does not stop the others: it may have been taken or ended meanwhile,
+    so only a team that has no agent free at all (pick_agent finds nobody) is skipped for the rest.
+    """
     routed = 0
     full_teams: set[int] = set()
     for session_id, team_id in waiting_sessions(team_ids).values_list("pk", "widget__team_id")[:limit]:
         if team_id in full_teams:
             continue
-        if route_chat(session_id) is None:
-            full_teams.add(team_id)
-        else:
+        if route_chat(session_id) is not None:
             routed += 1
+        elif not _has_free_agent(team_id):
+            full_teams.add(team_id)
     return routed
+
+
+def _has_free_agent(team_id: int) -> bool:
+    with transaction.atomic():
+        return pick_agent(team_id) is not None

@@ -25,8 +25,6 @@ from tickets import live
 
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
-# A person types a few messages a minute; a script flooding one chat is slowed down.
-MESSAGES_PER_WINDOW, WINDOW_SECONDS = 20, 10.0
 
 
 def db(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -64,15 +62,22 @@ def whole_number(value: object) -> int:
 
 
 class VisitorConsumer(JsonConsumer):
-    """A chat widget on a merchant's page. Authenticated by the signed visitor token, not by cookie."""
+    """A chat widget on a merchant's page. Authenticated by the signed visitor token, not by cookie.
+
+    Per message the socket does as little as it can: the visitor's own message goes straight back with
+    the ack (no re-read), and the "ticket changed" poke that its own message causes is skipped. The
+    conversation's ticket id is kept (re-read on every refresh, which every poke about a merge causes).
+    """
 
     session: ChatSession | None = None
-    cursor = 0  # the highest message id this socket has sent
+    cursor = 0  # every message up to this id has been sent to the widget
+    ticket_id: int | None = None  # the chat's conversation ticket, as of the last refresh
+    own_pokes = 0  # pokes still to come for messages this socket stored and already sent back
     timer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.joined: set[str] = set()
-        self.recent: list[float] = []
+        self.sent: set[int] = set()  # ids above the cursor already sent (the visitor's own messages)
         key = self.scope["url_route"]["kwargs"]["key"]
         self.widget = await db(lambda: ChatWidget.objects.filter(public_key=key, active=True).first())()
         origin, host = header(self.scope, b"origin"), header(self.scope, b"host")
@@ -94,29 +99,25 @@ class VisitorConsumer(JsonConsumer):
         if self.session is None:
             await self.hello(content)
             return
-        if content.get("type") in ("message", "leave_message") and self.flooding():
-            message = _("You are sending messages too fast. Please wait a moment.")
-            await self.send_json(
-                {
-                    "type": "error",
-                    "code": "slow_down",
-                    "message": message,
-                    "client_id": content.get("client_id"),
-                }
-            )
-            return
         try:
-            outcome = await db(self.handle)(content)
+            if content.get("type") == "typing" and self.ticket_id is not None:
+                outcome = self.handle(content)  # no database work: nothing to wait for
+            else:
+                outcome = await db(self.handle)(content)
         except BadInput as error:
             await self.send_json(
                 {
                     "type": "error",
-                    "code": "bad_request",
+                    "code": error.code,
                     "message": str(error),
                     "client_id": content.get("client_id"),
                 }
             )
             return
+        if outcome.own_message is not None and outcome.own_message > self.cursor:
+            self.sent.add(outcome.own_message)
+        if outcome.own_message_new:
+            self.own_pokes += 1
         for reply in outcome.replies:
             await self.send_json(reply)
         for event in outcome.ticket_events:
@@ -138,43 +139,51 @@ class VisitorConsumer(JsonConsumer):
             await self.close(code=CLOSE_UNAUTHORISED)
             return
         self.session = session
+        # after 0: the widget shows nothing yet (a new page): it gets the conversation's recent history.
         self.cursor = whole_number(content.get("after"))
         await self.join(session.group)
         await self.refresh(welcome=True)
 
-    def flooding(self) -> bool:
-        now = asyncio.get_running_loop().time()
-        self.recent = [moment for moment in self.recent if now - moment < WINDOW_SECONDS]
-        self.recent.append(now)
-        return len(self.recent) > MESSAGES_PER_WINDOW
-
     def handle(self, content: dict[str, Any]) -> visitor.Outcome:
         assert self.session is not None
-        self.session.refresh_from_db()
+        if content.get("type") not in ("message", "typing"):
+            # A message re-reads the session under a row lock; typing needs nothing fresh.
+            self.session.refresh_from_db()
         # Refusals are read by the visitor: in the language they chose in the widget.
         with translation.override(self.session.language or "id"):
-            return visitor.handle(self.session, content)
+            return visitor.handle(self.session, content, ticket_id=self.ticket_id)
 
-    def snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]], int | None]:
+    def snapshot(self, welcome: bool) -> tuple[dict[str, Any], list[dict[str, Any]], int | None, bool]:
         assert self.session is not None
         self.session.refresh_from_db()
-        messages = visitor.messages_after(self.session, self.cursor)
+        if welcome:
+            messages, earlier = visitor.window(self.session, self.cursor)
+        else:
+            messages, earlier = visitor.messages_after(self.session, self.cursor), False
         return (
             visitor.state(self.session),
-            [visitor.serialize(message, self.session) for message in messages],
+            [visitor.serialize(message, self.session) for message in messages if message.pk not in self.sent],
             visitor.conversation_ticket_id(self.session),
+            earlier,
         )
 
     async def refresh(self, *, welcome: bool = False) -> None:
         """Send the chat's state and every message after the cursor; follow the chat's ticket."""
-        state, messages, ticket_id = await db(self.snapshot)()
+        self.own_pokes = 0  # whatever those pokes would have brought, this brings
+        state, messages, ticket_id, earlier = await db(self.snapshot)(welcome)
+        self.ticket_id = ticket_id
         if ticket_id is not None:
             await self.join(live.ticket_group(ticket_id))
-        await self.send_json({"type": "welcome" if welcome else "state", "state": state})
+        frame: dict[str, Any] = {"type": "welcome" if welcome else "state", "state": state}
+        if welcome:
+            frame["earlier"] = earlier
+        await self.send_json(frame)
         for message in messages:
             if message["id"] > self.cursor:
-                self.cursor = message["id"]
                 await self.send_json({"type": "message", "message": message})
+        newest = max([self.cursor, *(m["id"] for m in messages), *self.sent])
+        self.cursor = newest
+        self.sent.clear()
         if state["no_answer_in"] is not None:
             self.schedule_refresh(state["no_answer_in"] + 1)
 
@@ -197,6 +206,9 @@ class VisitorConsumer(JsonConsumer):
 
     # Channel-layer events -------------------------------------------------------------------------
     async def ticket_changed(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == "customer_message" and self.own_pokes > 0:
+            self.own_pokes -= 1  # our own message: the widget has it already
+            return
         await self.refresh()
 
     async def chat_changed(self, event: dict[str, Any]) -> None:

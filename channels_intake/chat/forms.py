@@ -8,15 +8,25 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channels_intake.chat.adapter import MAX_TEXT, BadInput
 from channels_intake.chat.identity import SignedCustomer
+from channels_intake.chat.models import ChatWidget
 from tickets import identities
 from tickets.attachments import CUSTOMER_UPLOAD_TYPES, detect_content_type
 from tickets.inbound import InboundAttachment
 from tickets.models import Category
+
+
+def topics_for(widget: ChatWidget) -> QuerySet[Category]:
+    """What the visitor chooses from: the widget team's categories (those it is the default team of),
+    or every active category when the team has none."""
+    active = Category.objects.filter(active=True)
+    own = active.filter(default_team_id=widget.team_id)
+    return own if own.exists() else active
 
 
 class PreChatForm(forms.Form):
@@ -28,9 +38,14 @@ class PreChatForm(forms.Form):
     )
     language = forms.ChoiceField(choices=settings.LANGUAGES, required=False)
 
-    def __init__(self, *args: Any, customer: SignedCustomer | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, widget: ChatWidget, customer: SignedCustomer | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.customer = customer
+        topic = self.fields["topic"]
+        assert isinstance(topic, forms.ModelChoiceField)
+        topic.queryset = topics_for(widget)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()

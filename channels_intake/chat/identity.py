@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -62,26 +63,40 @@ class SignedCustomer:
         return f"w{widget.pk}:{self.customer_id}"
 
 
-def customer_signature(secret: str, customer_id: str, email: str = "") -> str:
-    """What the merchant's server computes: hex HMAC-SHA256 over 'customer_id|email' with the secret."""
-    return hmac.new(secret.encode(), f"{customer_id}|{email}".encode(), hashlib.sha256).hexdigest()
+# A signed identity older than this is refused (CHAT_IDENTITY_MAX_AGE_HOURS); one from the future beyond
+# this skew too (the merchant's clock may be a little ahead of ours).
+CLOCK_SKEW_SECONDS = 300
 
 
-def verify_customer(widget: ChatWidget, data: object) -> SignedCustomer | None:
-    """The customer in ``data`` ({id, email, name, signature}) if the signature is the widget's."""
+def customer_signature(
+    secret: str, customer_id: str, email: str = "", name: str = "", timestamp: int | str = 0
+) -> str:
+    """What the merchant's server computes: hex HMAC-SHA256 over 'customer_id|email|name|timestamp'
+    (timestamp: Unix seconds when the page was rendered) with the widget's identity secret."""
+    message = f"{customer_id}|{email}|{name}|{timestamp}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_customer(widget: ChatWidget, data: object, *, now: float | None = None) -> SignedCustomer | None:
+    """The customer in ``data`` ({id, email, name, timestamp, signature}) if the widget's secret signed
+    exactly those values, and not longer ago than CHAT_IDENTITY_MAX_AGE_HOURS (a copied page or snippet
+    stops working)."""
     if not isinstance(data, dict):
         return None
     customer_id = str(data.get("id") or "").strip()[:150]
     email = str(data.get("email") or "").strip()[:320]
+    name = str(data.get("name") or "").strip()[:200]
+    timestamp = str(data.get("timestamp") or "").strip()
     signature = str(data.get("signature") or "").strip().lower()
-    if not customer_id or not signature or not widget.identity_secret:
+    if not customer_id or not signature or not timestamp.isdigit() or not widget.identity_secret:
         return None
-    expected = customer_signature(widget.identity_secret, customer_id, email)
+    age = (time.time() if now is None else now) - int(timestamp)
+    if age > settings.CHAT_IDENTITY_MAX_AGE_HOURS * 3600 or age < -CLOCK_SKEW_SECONDS:
+        return None
+    expected = customer_signature(widget.identity_secret, customer_id, email, name, timestamp)
     if not hmac.compare_digest(expected, signature):
         return None
-    return SignedCustomer(
-        customer_id=customer_id, email=email, name=str(data.get("name") or "").strip()[:200]
-    )
+    return SignedCustomer(customer_id=customer_id, email=email, name=name)
 
 
 def file_token(session: ChatSession, attachment_id: int) -> str:

@@ -85,16 +85,8 @@ class ChatWidget(models.Model):
         default=new_identity_secret,
         help_text=_("The merchant signs logged-in customers with it (HMAC-SHA256); keep it on their server."),
     )
-    opening_hours = models.TextField(
-        _("opening hours"),
-        blank=True,
-        help_text=_(
-            "Blank: always open. One rule per line: days and times, e.g. 'mon-fri 08:00-20:00' and "
-            "'sat 09:00-12:00 13:00-15:00'. Replaced by the team's SLA calendar once it has one."
-        ),
-    )
+    # For the transcript's times. Opening hours come from the team's business calendar (chat/hours.py).
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta")
-    closed_on_public_holidays = models.BooleanField(_("closed on Indonesian public holidays"), default=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -107,15 +99,12 @@ class ChatWidget(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from channels_intake.chat.hours import parse_opening_hours
-
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationError(
                 {"time_zone": _("Unknown time zone; use a name like Asia/Jakarta.")}
             ) from None
-        parse_opening_hours(self.opening_hours)  # raises ValidationError naming the bad line
         for line in self.origin_patterns():
             if line != "*" and not normalise_origin(line.replace("://*.", "://")):
                 raise ValidationError({"allowed_origins": _("“%(line)s” is not an origin.") % {"line": line}})

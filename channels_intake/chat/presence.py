@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,8 +25,31 @@ CONNECTION_FRESH = dt.timedelta(seconds=90)
 ACTIVE_CHAT_STATUSES = (Status.NEW, Status.OPEN)
 
 
+# An agent's "replying" lasts this long unless renewed (live.js renews while they type, stops after 8 s).
+TYPING_SECONDS = 10
+
+
 class PresenceError(ValueError):
     pass
+
+
+def _typing_key(ticket_id: int) -> str:
+    return f"chat-agent-typing:{ticket_id}"
+
+
+async def set_agent_typing(ticket_id: int, *, name: str, on: bool) -> None:
+    """Remember that an agent types in a chat, for widgets that poll instead of holding a socket (a
+    socket hears it on the channel layer)."""
+    if on:
+        await cache.aset(_typing_key(ticket_id), name, timeout=TYPING_SECONDS)
+    else:
+        await cache.adelete(_typing_key(ticket_id))
+
+
+def agent_typing(ticket_id: int) -> str | None:
+    """The name of the agent typing in the chat now, if any."""
+    value = cache.get(_typing_key(ticket_id))
+    return value if isinstance(value, str) else None
 
 
 def set_presence(user: Any, status: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -48,12 +47,15 @@ def widget_strings() -> dict[str, str]:
         "offline_mode": _("Live connection unavailable; messages may take a few seconds."),
         "security": _("We will never ask for your password, PIN or OTP code."),
         "you": _("You"),
+        "earlier": _("Earlier messages are not shown here; ask for the transcript to read them all."),
     }
 
 
-def back_text(back_at: dt.datetime, tz: ZoneInfo, now: dt.datetime | None = None) -> str:
-    """'today at 08:00 WIB', 'tomorrow at 08:00 WIB', 'Monday, 3 March at 08:00 WIB'."""
-    local = back_at.astimezone(tz)
+def back_text(back_at: dt.datetime, now: dt.datetime | None = None) -> str:
+    """'today at 08:00 WIB', 'tomorrow at 08:00 WIB', 'Monday, 3 March at 08:00 WIB', in ``back_at``'s
+    own time zone (the team calendar's)."""
+    tz = back_at.tzinfo
+    local = back_at
     today = (now or timezone.now()).astimezone(tz).date()
     time = f"{local:%H:%M} {local.tzname()}"
     if local.date() == today:

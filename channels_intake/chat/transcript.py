@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from channels_intake.chat.models import ChatSession
-from channels_intake.chat.visitor import messages_after
+from channels_intake.chat.visitor import all_messages
 from tickets.notifications import AUTOMATIC_HEADERS
 
 
@@ -34,7 +34,7 @@ def send_transcript(session_id: int) -> bool:
         )
         if session is None or not session.transcript_email or session.transcript_sent_at is not None:
             return False
-        conversation = messages_after(session, 0)
+        conversation = list(all_messages(session))  # the whole chat, however long
         if not conversation:
             return False
         with translation.override(session.language):

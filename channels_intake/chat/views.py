@@ -24,14 +24,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
-from channels_intake.chat import hours, identity, transcript, visitor
+from channels_intake.chat import hours, identity, limits, presence, transcript, visitor
 from channels_intake.chat.adapter import BadInput
-from channels_intake.chat.forms import OfflineMessageForm, PreChatForm, clean_uploads, first_error
+from channels_intake.chat.forms import (
+    OfflineMessageForm,
+    PreChatForm,
+    clean_uploads,
+    first_error,
+    topics_for,
+)
 from channels_intake.chat.models import ChatSession, ChatWidget
 from channels_intake.chat.strings import back_text, widget_strings
 from tickets import access, identities, live
 from tickets.attachments import CUSTOMER_UPLOAD_TYPES
-from tickets.models import Category
 
 WidgetView = Callable[..., HttpResponse]
 
@@ -90,14 +95,14 @@ def widget_js(request: HttpRequest) -> HttpResponse:
 def config(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
     language = translation.get_language()
     now_open = hours.availability(widget)
-    topics = [{"slug": c.slug, "name": c.name} for c in Category.objects.filter(active=True)]
+    topics = [{"slug": c.slug, "name": c.name} for c in topics_for(widget)]
     response = JsonResponse(
         {
             "name": widget.name,
             "color": widget.color,
             "greeting": widget.greeting(language),
             "open": now_open.open,
-            "back": back_text(now_open.back_at, hours.schedule_for(widget).tz) if now_open.back_at else "",
+            "back": back_text(now_open.back_at) if now_open.back_at else "",
             "topics": topics,
             "strings": widget_strings(),
             "language": language,
@@ -115,7 +120,8 @@ def config(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
 
 def _customer(request: HttpRequest, widget: ChatWidget) -> identity.SignedCustomer | None:
     data = {
-        field: request.POST.get(f"customer_{field}", "") for field in ("id", "email", "name", "signature")
+        field: request.POST.get(f"customer_{field}", "")
+        for field in ("id", "email", "name", "timestamp", "signature")
     }
     return identity.verify_customer(widget, data) if data["id"] else None
 
@@ -131,7 +137,7 @@ def start(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
         return _error(_("Too many chats from this connection. Please try again later."), status=429)
     if request.POST.get("customer_id") and _customer(request, widget) is None:
         return _error(_("The merchant's sign-in could not be verified. Reload the page."), status=403)
-    form = PreChatForm(request.POST, customer=_customer(request, widget))
+    form = PreChatForm(request.POST, widget=widget, customer=_customer(request, widget))
     if not form.is_valid():
         return _error(_("Please check the form."), fields=first_error(form))
     data = form.cleaned_data
@@ -158,7 +164,7 @@ def offline(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
         return _error(_("Use POST."), status=405)
     if _limited(request, "chat-offline"):
         return _error(_("Too many messages from this connection. Please try again later."), status=429)
-    form = OfflineMessageForm(request.POST, customer=_customer(request, widget))
+    form = OfflineMessageForm(request.POST, widget=widget, customer=_customer(request, widget))
     if not form.is_valid():
         return _error(_("Please check the form."), fields=first_error(form))
     data = form.cleaned_data
@@ -195,8 +201,16 @@ def _deliver(session: ChatSession, outcome: visitor.Outcome) -> None:
 
 def _snapshot(session: ChatSession, after: int) -> dict[str, Any]:
     session.refresh_from_db()
-    messages = visitor.messages_after(session, after)
-    return {"state": visitor.state(session), "messages": [visitor.serialize(m, session) for m in messages]}
+    messages, earlier = visitor.window(session, after)
+    snapshot: dict[str, Any] = {
+        "state": visitor.state(session),
+        "messages": [visitor.serialize(m, session) for m in messages],
+        "earlier": earlier,
+    }
+    ticket_id = visitor.conversation_ticket_id(session)
+    typing = presence.agent_typing(ticket_id) if ticket_id else None
+    snapshot["typing"] = {"on": typing is not None, "name": typing or ""}
+    return snapshot
 
 
 @widget_endpoint
@@ -214,7 +228,7 @@ def rpc(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
         return _error(_("Unknown request."))
     if not isinstance(body, dict):
         return _error(_("Unknown request."))
-    session = identity.session_for_token(body.get("token"))
+    session = identity.session_for_token(body.get("token"), widget)
     if session is None:
         return _error(
             _("This chat is not available any more. Start a new chat."), status=401, code="unauthorised"
@@ -225,7 +239,7 @@ def rpc(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
     try:
         outcome = visitor.handle(session, frame)
     except BadInput as error:
-        return _error(str(error), client_id=frame.get("client_id"))
+        return _error(str(error), client_id=frame.get("client_id"), code=error.code)
     _deliver(session, outcome)
     after = body.get("after")
     return JsonResponse(
@@ -238,12 +252,13 @@ def upload(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
     """Files from the widget, with the contact form's rules; they arrive as a chat message."""
     if request.method != "POST":
         return _error(_("Use POST."), status=405)
-    session = identity.session_for_token(request.POST.get("token"))
+    session = identity.session_for_token(request.POST.get("token"), widget)
     if session is None:
         return _error(
             _("This chat is not available any more. Start a new chat."), status=401, code="unauthorised"
         )
     try:
+        limits.check(session.pk)
         files = clean_uploads(request.FILES.getlist("file"))
         message = visitor.post_message(
             session,
@@ -252,7 +267,7 @@ def upload(request: HttpRequest, widget: ChatWidget) -> HttpResponse:
             attachments=files,
         )
     except BadInput as error:
-        return _error(str(error), client_id=request.POST.get("client_id"))
+        return _error(str(error), client_id=request.POST.get("client_id"), code=error.code)
     _deliver(session, visitor.Outcome(session_events=[{"type": "chat.changed"}]))
     return JsonResponse({"id": message.pk, "client_id": request.POST.get("client_id")}, status=201)
 
@@ -262,7 +277,7 @@ def transcript_request(request: HttpRequest, widget: ChatWidget) -> HttpResponse
     """Email me the transcript: to the address given (or the one from the pre-chat form), once per chat."""
     if request.method != "POST":
         return _error(_("Use POST."), status=405)
-    session = identity.session_for_token(request.POST.get("token"))
+    session = identity.session_for_token(request.POST.get("token"), widget)
     if session is None:
         return _error(
             _("This chat is not available any more. Start a new chat."), status=401, code="unauthorised"

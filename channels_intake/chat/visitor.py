@@ -15,7 +15,7 @@ typing {name, on}, read {upto}, pong {}, error {code, message}.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_intake.chat import adapter, assignment, identity
+from channels_intake.chat import adapter, assignment, identity, limits
 from channels_intake.chat.adapter import BadInput
 from channels_intake.chat.models import ChatSession, ChatWidget
 from tickets import actions, identities
@@ -44,6 +44,8 @@ class Outcome:
     ticket_events: list[dict[str, Any]] = field(default_factory=list)  # to the ticket's group (agents)
     session_events: list[dict[str, Any]] = field(default_factory=list)  # to the visitor's other tabs
     sync: bool = False  # send the messages after the transport's cursor
+    own_message: int | None = None  # the visitor's message this frame stored (already in replies)
+    own_message_new: bool = False  # ...stored now, not a resend: its "ticket changed" poke will follow
 
 
 def conversation_ticket_id(session: ChatSession) -> int | None:
@@ -59,26 +61,64 @@ def conversation_ticket_id(session: ChatSession) -> int | None:
     return ticket_id
 
 
-def messages_after(session: ChatSession, after: int) -> list[Message]:
-    """What the visitor may see: this chat's messages (never internal notes), oldest first."""
+def _visible(session: ChatSession, ticket_id: int) -> Any:
+    return Message.objects.filter(
+        ticket_id=ticket_id,
+        channel=Channel.CHAT,
+        direction__in=[Direction.INBOUND, Direction.OUTBOUND],
+        created_at__gte=session.created_at,
+    )
+
+
+def messages_after(session: ChatSession, after: int, *, limit: int | None = None) -> list[Message]:
+    """What the visitor may see after message ``after``: this chat's messages (never internal notes),
+    oldest first, at most ``limit`` (the transport asks again from the last one it got)."""
     ticket_id = conversation_ticket_id(session)
     if ticket_id is None:
         return []
     return list(
-        Message.objects.filter(
-            ticket_id=ticket_id,
-            channel=Channel.CHAT,
-            direction__in=[Direction.INBOUND, Direction.OUTBOUND],
-            created_at__gte=session.created_at,
-            pk__gt=after,
-        )
+        _visible(session, ticket_id)
+        .filter(pk__gt=after)
         .select_related("author_user")
         .prefetch_related("attachments")
-        .order_by("pk")[:HISTORY_LIMIT]
+        .order_by("pk")[: limit or HISTORY_LIMIT]
     )
 
 
-def serialize(message: Message, session: ChatSession) -> dict[str, Any]:
+def history(session: ChatSession) -> tuple[list[Message], bool]:
+    """The newest HISTORY_LIMIT messages, oldest first, and whether earlier ones were left out: what a
+    widget that has nothing on screen (a new page, a reload) shows."""
+    ticket_id = conversation_ticket_id(session)
+    if ticket_id is None:
+        return [], False
+    newest = list(
+        _visible(session, ticket_id)
+        .select_related("author_user")
+        .prefetch_related("attachments")
+        .order_by("-pk")[: HISTORY_LIMIT + 1]
+    )
+    return newest[:HISTORY_LIMIT][::-1], len(newest) > HISTORY_LIMIT
+
+
+def window(session: ChatSession, after: int) -> tuple[list[Message], bool]:
+    """``history`` for a transport that has shown nothing yet (after 0), else ``messages_after``."""
+    return history(session) if after <= 0 else (messages_after(session, after), False)
+
+
+def all_messages(session: ChatSession, *, page: int | None = None) -> Iterator[Message]:
+    """Every message the visitor may see, oldest first, read ``page`` at a time (for the transcript)."""
+    page = page or HISTORY_LIMIT
+    after = 0
+    while True:
+        batch = messages_after(session, after, limit=page)
+        yield from batch
+        if len(batch) < page:
+            return
+        after = batch[-1].pk
+
+
+def serialize(message: Message, session: ChatSession, *, with_files: bool = True) -> dict[str, Any]:
+    """The message as the widget shows it. ``with_files=False``: the caller knows it has none."""
     mine = message.direction == Direction.INBOUND
     if mine:
         status = "read" if message.pk <= session.agent_read_upto else "delivered"
@@ -102,7 +142,7 @@ def serialize(message: Message, session: ChatSession) -> dict[str, Any]:
                 "type": item.content_type,
                 "url": reverse("chat:file", args=[identity.file_token(session, item.pk)]),
             }
-            for item in message.attachments.all()
+            for item in (message.attachments.all() if with_files else ())
         ],
     }
 
@@ -180,7 +220,15 @@ def post_message(
 
     Idempotent on client_id: a widget resending after a reconnect gets the stored message back.
     """
+    return store_message(session, client_id=client_id, text=text, attachments=attachments).message
+
+
+def store_message(
+    session: ChatSession, *, client_id: object, text: str, attachments: Sequence[InboundAttachment] = ()
+) -> actions.Received:
+    """``post_message``, saying also whether the message was new (``duplicate``: a resend)."""
     cid = adapter.clean_client_id(client_id)
+    original = session
     with transaction.atomic():
         session = (
             ChatSession.objects.select_for_update(of=("self",))
@@ -205,9 +253,10 @@ def post_message(
             session.ticket = received.ticket  # the first message, or a follow-up of a closed chat
             fields.append("ticket")
         session.save(update_fields=fields)
+    original.ticket_id = session.ticket_id
     if received.created_ticket and session.mode == ChatSession.Mode.LIVE:
         assignment.route_chat(session.pk)
-    return received.message
+    return received
 
 
 def mark_seen(session: ChatSession, *, upto: int, read: bool) -> int:
@@ -256,21 +305,35 @@ def touch(session: ChatSession) -> None:
         ChatSession.objects.filter(pk=session.pk).update(last_seen_at=now)
 
 
-def handle(session: ChatSession, frame: dict[str, Any]) -> Outcome:
-    """Do what one frame from the widget asks. Raises BadInput with a sentence for the visitor."""
+def handle(session: ChatSession, frame: dict[str, Any], *, ticket_id: int | None = None) -> Outcome:
+    """Do what one frame from the widget asks. Raises BadInput with a sentence for the visitor.
+
+    ``ticket_id``: the chat's conversation ticket if the transport already knows it (saves a lookup).
+    """
     kind = frame.get("type")
-    ticket_id = conversation_ticket_id(session)
+    if ticket_id is None:
+        ticket_id = conversation_ticket_id(session)
     if kind == "message" or kind == "leave_message":
+        limits.check(session.pk)
         if kind == "leave_message":
             switch_to_email(session, email=str(frame.get("email") or ""))
         had_ticket = session.ticket_id is not None
-        message = post_message(session, client_id=frame.get("client_id"), text=str(frame.get("text") or ""))
+        received = store_message(session, client_id=frame.get("client_id"), text=str(frame.get("text") or ""))
+        message = received.message
+        # The stored message goes straight back (no re-read); only a new ticket or the switch to email
+        # changes the chat's state, and only then does the transport send the state again.
         outcome = Outcome(
-            replies=[{"type": "ack", "client_id": frame.get("client_id"), "id": message.pk}], sync=True
+            replies=[
+                {"type": "ack", "client_id": frame.get("client_id"), "id": message.pk},
+                {"type": "message", "message": serialize(message, session, with_files=False)},
+            ],
+            sync=not had_ticket or kind == "leave_message",
+            own_message=message.pk,
+            own_message_new=not received.duplicate,
         )
         if not had_ticket or kind == "leave_message":
             outcome.session_events.append({"type": "chat.changed"})
-        return outcome  # sync sends the message back with the chat's state
+        return outcome
     if kind == "typing":
         event = {"type": "ticket.typing", "ticket": ticket_id, "who": "visitor", "on": bool(frame.get("on"))}
         return Outcome(ticket_events=[event] if ticket_id else [])

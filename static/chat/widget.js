@@ -1,7 +1,8 @@
 /* SupportDesk live chat widget. Embed with one tag (no build step):
  *   <script src="https://support.example.co.id/chat/widget.js" data-key="pk_..." async></script>
- * Optional: data-lang="en"; a signed-in customer as data-customer-id / -email / -name / -signature
- * (signature = hex HMAC-SHA256 of "id|email" with the widget's identity secret, computed server-side).
+ * Optional: data-lang="en"; a signed-in customer as data-customer-id / -email / -name / -timestamp /
+ * -signature (signature = hex HMAC-SHA256 of "id|email|name|timestamp" with the widget's identity secret,
+ * computed on the merchant's server; timestamp in Unix seconds; valid 24 hours by default; docs/chat.md).
  * Talks to SupportDesk over a WebSocket; falls back to polling over HTTP when one cannot be opened.
  */
 (function () {
@@ -11,10 +12,13 @@
   window.__supportDeskChat = true;
   var d = script.dataset, key = d.key, base = new URL(script.src, location.href).origin;
   var lang = ((d.lang || document.documentElement.lang || navigator.language || "id").slice(0, 2) === "en") ? "en" : "id";
-  var customer = d.customerId ? { id: d.customerId, email: d.customerEmail || "", name: d.customerName || "", signature: d.customerSignature || "" } : null;
+  var customer = d.customerId ? { id: d.customerId, email: d.customerEmail || "", name: d.customerName || "", timestamp: d.customerTimestamp || "", signature: d.customerSignature || "" } : null;
   var storeKey = "supportdesk-chat:" + key;
   var saved = load();
-  var cfg = null, T = {}, socket = null, polling = null, opened = false, failures = 0, pinger = null;
+  var cfg = null, T = {}, socket = null, polling = null, probe = null, failures = 0, drops = [], pinger = null;
+  // The newest message id on screen in THIS page: 0 after a (re)load, so the server sends the conversation.
+  var cursor = 0, earlierShown = false;
+  var CONNECT_TIMEOUT = 8000, DROP_WINDOW = 60000, DROPS_BEFORE_POLLING = 3, PROBE_EVERY = 60000;
   var state = {}, shown = {}, lastAgentId = 0, typingSent = 0, typingIdle = null, isOpen = false, unread = 0;
 
   function load() { try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; } }
@@ -149,7 +153,7 @@
           if (!Object.keys(fields).length) form.querySelector(".err").textContent = res.json.error;
           return;
         }
-        saved = { token: res.json.token, after: 0, outbox: [], ended: closed };
+        saved = { token: res.json.token, outbox: [], ended: closed };
         persist();
         if (closed) { body.textContent = ""; body.appendChild(el("p", { "class": "banner", text: res.json.message })); }
         else { chatView(); connect(); }
@@ -161,7 +165,7 @@
   // --- The conversation --------------------------------------------------------------------------
   var input, banner;
   function chatView() {
-    body.textContent = ""; foot.textContent = ""; shown = {};
+    body.textContent = ""; foot.textContent = ""; shown = {}; cursor = 0; earlierShown = false;
     banner = el("div");
     body.appendChild(el("p", { "class": "note", text: t("security") }));
     body.appendChild(banner);
@@ -232,7 +236,7 @@
 
   function receive(m) {
     bubble(m);
-    if (m.id > (saved.after || 0)) { saved.after = m.id; }
+    if (m.id > cursor) cursor = m.id;
     if (m.client_id) saved.outbox = (saved.outbox || []).filter(function (o) { return o.client_id !== m.client_id; });
     persist();
     if (m.from === "agent" && m.id > lastAgentId) {
@@ -289,58 +293,89 @@
     body.scrollTop = body.scrollHeight;
   }
 
-  // --- Transport: WebSocket, or polling over HTTP when a socket cannot be opened ----------------------
+  // --- Transport: WebSocket, or polling over HTTP when a socket cannot be opened or keeps dropping ---
+  // A handshake that hangs is given up after CONNECT_TIMEOUT. Two failed opens in a row, or
+  // DROPS_BEFORE_POLLING drops within DROP_WINDOW, switch to polling; while polling, a socket is tried
+  // again every PROBE_EVERY and polling stops once one opens.
+  function recentDrops() {
+    var now = Date.now();
+    drops = drops.filter(function (at) { return now - at < DROP_WINDOW; });
+    return drops.length;
+  }
+
   function connect() {
-    if (polling || (socket && socket.readyState < 2)) return;
-    if (!("WebSocket" in window) || failures >= 2 && !opened) { startPolling(); return; }
-    socket = new WebSocket(base.replace(/^http/, "ws") + cfg.socket);
-    socket.onopen = function () {
-      opened = true; failures = 0;
-      socket.send(JSON.stringify({ type: "hello", token: saved.token, after: saved.after || 0 }));
+    if (socket && socket.readyState < 2) return;
+    if (!("WebSocket" in window)) { startPolling(); return; }
+    if (!polling && (failures >= 2 || recentDrops() >= DROPS_BEFORE_POLLING)) { startPolling(); return; }
+    var ws = socket = new WebSocket(base.replace(/^http/, "ws") + cfg.socket), wasOpen = false;
+    var timeout = setTimeout(function () { if (ws.readyState === 0) ws.close(); }, CONNECT_TIMEOUT);
+    ws.onopen = function () {
+      clearTimeout(timeout);
+      wasOpen = true; failures = 0;
+      stopPolling();
+      ws.send(JSON.stringify({ type: "hello", token: saved.token, after: cursor }));
       (saved.outbox || []).forEach(function (m) { frame({ type: "message", client_id: m.client_id, text: m.text }); });
       clearInterval(pinger); pinger = setInterval(function () { frame({ type: "ping" }); }, 25000);
     };
-    socket.onmessage = function (e) { handle(JSON.parse(e.data)); };
-    socket.onclose = function (e) {
+    ws.onmessage = function (e) { handle(JSON.parse(e.data)); };
+    ws.onclose = function (e) {
+      clearTimeout(timeout);
+      if (socket !== ws) return; // closed on purpose (close()), or replaced
       clearInterval(pinger); socket = null;
       if (e.code === 4401 || e.code === 4403 || saved.ended) return;
-      failures += 1;
+      if (wasOpen) drops.push(Date.now()); else failures += 1;
+      if (polling) return; // polling carries the chat; the next probe tries a socket again
       if (banner) note(t("reconnecting"));
-      setTimeout(connect, Math.min(15000, 500 * Math.pow(2, failures)));
+      setTimeout(connect, Math.min(15000, 500 * Math.pow(2, failures + recentDrops())));
     };
   }
 
-  function close() { if (socket) { var s = socket; socket = null; s.onclose = null; s.close(); } clearInterval(polling); polling = null; clearInterval(pinger); }
+  function close() {
+    if (socket) { var s = socket; socket = null; s.close(); }
+    stopPolling(); clearInterval(pinger);
+  }
 
   function startPolling() {
+    if (polling) return;
     note(t("offline_mode"));
     polling = setInterval(poll, 3000);
+    if ("WebSocket" in window) probe = setInterval(connect, PROBE_EVERY);
     (saved.outbox || []).forEach(function (m) { frame({ type: "message", client_id: m.client_id, text: m.text }); });
     poll();
   }
 
+  function stopPolling() { clearInterval(polling); clearInterval(probe); polling = probe = null; }
+
   function poll() { rpc({ type: "poll" }); }
 
+  function earlier(flag) {
+    if (!flag || earlierShown || !banner) return;
+    earlierShown = true;
+    banner.parentNode.insertBefore(el("p", { "class": "note", text: t("earlier") }), banner);
+  }
+
   function rpc(f) {
-    return fetch(api("rpc"), { method: "POST", body: JSON.stringify({ token: saved.token, after: saved.after || 0, frame: f }) })
+    return fetch(api("rpc"), { method: "POST", body: JSON.stringify({ token: saved.token, after: cursor, frame: f }) })
       .then(function (r) { return r.json(); })
       .then(function (json) {
         if (json.code === "unauthorised") { handle({ type: "error", code: "unauthorised", message: json.error }); return; }
-        if (json.error) { handle({ type: "error", code: "bad_request", message: json.error, client_id: json.client_id }); return; }
+        if (json.error) { handle({ type: "error", code: json.code || "bad_request", message: json.error, client_id: json.client_id }); return; }
+        earlier(json.earlier);
         (json.replies || []).forEach(handle);
         (json.messages || []).forEach(function (m) { handle({ type: "message", message: m }); });
         handle({ type: "state", state: json.state });
+        if (json.typing) handle({ type: "typing", name: json.typing.name, on: json.typing.on });
       });
   }
 
   function frame(f) {
     if (!saved.token) return;
     if (socket && socket.readyState === 1) socket.send(JSON.stringify(f));
-    else if (polling && f.type !== "typing" && f.type !== "ping") rpc(f);
+    else if (polling && f.type !== "ping") rpc(f);
   }
 
   function handle(msg) {
-    if (msg.type === "welcome" || msg.type === "state") applyState(msg.state);
+    if (msg.type === "welcome" || msg.type === "state") { applyState(msg.state); earlier(msg.earlier); }
     else if (msg.type === "message") receive(msg.message);
     else if (msg.type === "ack") { saved.outbox = (saved.outbox || []).filter(function (o) { return o.client_id !== msg.client_id; }); persist(); }
     else if (msg.type === "typing") typingLine.textContent = msg.on ? t("typing", { name: msg.name }) : "";

@@ -38,8 +38,10 @@
       if (inboxes.length) send({ type: "inbox", scopes: inboxes });
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { send({ type: "ping" }); expireViewers(); }, 25000);
-      if (reconnected) refreshAll(); // events were missed while we were away
-      else markSeen();
+      // Events sent between the page's rendering and this moment were missed (a reply's delivery
+      // status right after the page reloaded, say): fetch once. After a reconnect, for the same reason.
+      refreshAll();
+      if (!reconnected) markSeen();
     };
     socket.onmessage = function (event) { handle(JSON.parse(event.data)); };
     socket.onclose = function (event) {
@@ -85,44 +87,86 @@
   }
 
   // Fragments -------------------------------------------------------------------------------------
+  // Changes arrive in bursts (a message, then its delivery status): wait a moment, then fetch each source
+  // once and swap every element that asked for it. An empty data-live-src means "this page".
+  var pending = {}; // src -> {keys, timer}
+  var stale = {};   // key -> true: skipped because the agent was editing inside it
+
   function keyOf(el) { return el.id || el.dataset.liveSrc || ""; }
 
   function refreshSoon(el) {
     // Inside a list that is itself about to be re-fetched: the list brings the new row.
     var outer = el.parentElement && el.parentElement.closest("[data-live-src]");
     if (outer && outer !== el) { refreshSoon(outer); return; }
-    var key = keyOf(el);
-    if (pending[key]) return;
-    pending[key] = setTimeout(function () { delete pending[key]; refresh(key); }, 250);
+    var src = el.dataset.liveSrc || "";
+    var batch = pending[src];
+    if (!batch) {
+      batch = pending[src] = { keys: {} };
+      batch.timer = setTimeout(function () { delete pending[src]; refresh(src, Object.keys(batch.keys)); }, 250);
+    }
+    batch.keys[keyOf(el)] = true;
   }
 
   function find(key) {
     return document.getElementById(key) || document.querySelector('[data-live-src="' + CSS.escape(key) + '"]');
   }
 
-  function refresh(key) {
-    var el = find(key);
-    if (!el) return;
-    var src = el.dataset.liveSrc || location.href;
-    fetch(src, { credentials: "same-origin", headers: { "X-Requested-With": "live" } })
+  function changed(field) {
+    if (field.matches("select")) {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    if (field.matches("input[type=checkbox], input[type=radio]")) return field.checked !== field.defaultChecked;
+    return field.type !== "hidden" && field.type !== "file" && field.value !== field.defaultValue;
+  }
+
+  function editing(el) {
+    // A field the agent is in or has changed and not saved (a property, an escalation reason):
+    // swapping would lose their input.
+    var active = document.activeElement;
+    if (active && el.contains(active) && active.matches("input, select, textarea")) return true;
+    return Array.prototype.some.call(el.querySelectorAll("input, select, textarea"), changed);
+  }
+
+  function refresh(src, keys) {
+    fetch(src || location.href, { credentials: "same-origin", headers: { "X-Requested-With": "live" } })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.text();
       })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
-        var fresh = (el.id && doc.getElementById(el.id)) || doc.body.firstElementChild;
-        var current = find(key);
-        if (!fresh || !current) return;
-        var atBottom = current.scrollHeight - current.scrollTop - current.clientHeight < 40;
-        var pageBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
-        current.replaceWith(fresh);
-        if (atBottom) fresh.scrollTop = fresh.scrollHeight;
-        if (pageBottom && fresh.matches(".sd-conversation, [data-last-message-id]")) window.scrollTo(0, document.body.scrollHeight);
+        keys.forEach(function (key) {
+          var current = find(key);
+          if (!current) return;
+          var fresh = (current.id && doc.getElementById(current.id)) || (src ? doc.body.firstElementChild : null);
+          if (!fresh) return;
+          if (editing(current)) { stale[key] = true; return; }
+          delete stale[key];
+          swap(current, fresh);
+        });
         markSeen();
       })
       .catch(function () { /* the next event or poll tries again */ });
   }
+
+  function swap(current, fresh) {
+    var atBottom = current.scrollHeight - current.scrollTop - current.clientHeight < 40;
+    var pageBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+    current.replaceWith(fresh);
+    if (atBottom) fresh.scrollTop = fresh.scrollHeight;
+    if (pageBottom && fresh.matches(".sd-conversation, [data-last-message-id]")) window.scrollTo(0, document.body.scrollHeight);
+    document.dispatchEvent(new CustomEvent("sd:swapped", { detail: fresh }));
+  }
+
+  // Once the agent leaves the field they were editing, bring skipped fragments up to date.
+  document.addEventListener("focusout", function () {
+    setTimeout(function () {
+      Object.keys(stale).forEach(function (key) {
+        var el = find(key);
+        if (el && !editing(el)) refreshSoon(el);
+      });
+    }, 0);
+  });
 
   function refreshAll() {
     qsa("[data-live-ticket][data-live-src], [data-live-inbox][data-live-src], [data-live-presence-board][data-live-src]").forEach(refreshSoon);

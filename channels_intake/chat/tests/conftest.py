@@ -1,13 +1,22 @@
-"""Chat test helpers: a widget for the standing team, visitors and agents on real sockets."""
+"""Chat test helpers: a widget for the standing team, visitors and agents on real sockets, and for browser
+tests Daphne serving the ASGI application plus a merchant's page on another origin.
+
+pytest-django's live_server is WSGI-only, so Daphne serves the ASGI application from a thread of this
+process (the in-memory channel layer and eager Celery tasks are then shared with the server), and a
+plain HTTP server on a second port plays the merchant's site.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +33,7 @@ from channels_intake.chat import visitor
 from channels_intake.chat.identity import visitor_token
 from channels_intake.chat.models import AgentConnection, ChatSession, ChatWidget
 from channels_intake.chat.routing import websocket_application
+from sla.models import BusinessCalendar
 from tickets.models import AgentProfile, Category
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -78,6 +88,20 @@ def fresh_channel_layer(settings):
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def always_open_unless_a_test_says_otherwise(request):
+    """The chat opens when the team's business calendar does: tests start on the seeded 24/7 calendar
+    as the default, so none depends on the real clock; hours tests choose their own calendar."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("db")
+    BusinessCalendar.objects.update(is_default=False)
+    BusinessCalendar.objects.filter(name="24/7").update(is_default=True)
 
 
 @pytest.fixture(autouse=True)
@@ -179,3 +203,103 @@ async def agent_socket(
         yield communicator
     finally:
         await communicator.disconnect()
+
+
+# Browser tests ------------------------------------------------------------------------------------
+class SerialASGIHandler:
+    """Django's ASGI handler, minus its one-thread-per-request context.
+
+    All synchronous work (views, consumers' database calls) then runs in asgiref's single shared thread,
+    so an in-memory SQLite test database is only ever used by one connection at a time. On PostgreSQL it
+    changes nothing the test relies on.
+    """
+
+    def __init__(self) -> None:
+        from django.core.handlers.asgi import ASGIHandler
+
+        self.handler = ASGIHandler()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.handler.handle(scope, receive, send)
+
+
+def close_server_connections() -> None:
+    """The server's database work runs in asgiref's one shared thread: close its connection there."""
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def asgi_server() -> Iterator[str]:
+    """Daphne on 127.0.0.1 and a free port, for the whole test session (Twisted's reactor runs once)."""
+    from channels.routing import ProtocolTypeRouter
+    from daphne.server import Server
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from twisted.internet import reactor
+
+    from channels_intake.chat.routing import websocket_application
+
+    application = ProtocolTypeRouter(
+        {"http": ASGIStaticFilesHandler(SerialASGIHandler()), "websocket": websocket_application}
+    )
+    server = Server(
+        application, endpoints=["tcp:port=0:interface=127.0.0.1"], signal_handlers=False, verbosity=0
+    )
+    thread = threading.Thread(target=server.run, name="daphne", daemon=True)
+    thread.start()
+    for _attempt in range(100):
+        if server.listening_addresses:
+            break
+        time.sleep(0.05)
+    host, port = server.listening_addresses[0]
+    yield f"http://{host}:{port}"
+    close_server_connections()
+    reactor.callFromThread(reactor.stop)
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def merchant_site(widget: ChatWidget, asgi_server: str) -> Iterator[str]:
+    """A shop's page on another origin, embedding the widget with one script tag."""
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Toko Contoh</title></head>'
+        "<body><h1>Toko Contoh</h1><p>Pulsa, token listrik, voucher game.</p>"
+        f'<script src="{asgi_server}/chat/widget.js" data-key="{widget.public_key}" data-lang="en" async></script>'
+        "</body></html>"
+    ).encode()
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    ChatWidget.objects.filter(pk=widget.pk).update(allowed_origins=origin)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield origin
+    httpd.shutdown()
+    close_server_connections()
+
+
+def script_errors(page: Any) -> list[str]:
+    """JavaScript errors the page throws (a test fails on any)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def agent_browser(chromium: Any, server: str, user: Any, **options: Any) -> Any:
+    """A browser context signed in as ``user`` on ``server``."""
+    context = chromium.new_context(**options)
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server}])
+    return context

@@ -1,4 +1,4 @@
-"""Opening hours: when the widget chats, and what it says and does outside them."""
+"""Opening hours: the chat follows the team's business calendar (the SLA app's), like email does."""
 
 from __future__ import annotations
 
@@ -7,89 +7,80 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from channels_intake.chat import hours
 from channels_intake.chat.models import ChatSession, ChatWidget
 from channels_intake.chat.tests.conftest import SHOP, fixture_json
+from sla.models import BusinessCalendar, OpeningHours, TeamCalendar
 from tickets import actions
 from tickets.models import Channel, Ticket
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-WEEKDAYS = "mon-fri 08:00-20:00\nsat 09:00-12:00 13:00-15:00"
 
 
 def at(text: str, tz: ZoneInfo = JAKARTA) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=tz)
 
 
-def schedule(text: str = WEEKDAYS, *, holidays: bool = True, tz: str = "Asia/Jakarta") -> hours.Schedule:
-    return hours.schedule_for(
-        ChatWidget(opening_hours=text, time_zone=tz, closed_on_public_holidays=holidays)
+def weekday_calendar(name: str = "Chat weekdays", tz: str = "Asia/Jakarta") -> BusinessCalendar:
+    calendar = BusinessCalendar.objects.create(name=name, time_zone=tz, observe_holidays=True)
+    OpeningHours.objects.bulk_create(
+        OpeningHours(calendar=calendar, day=day, opens=dt.time(8), closes=dt.time(20)) for day in range(5)
     )
+    return calendar
 
 
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("weekdays 08:00-17:00", "start with days"),
-        ("mon-fri", "has no times"),
-        ("mon 8-17", "not a time range"),
-        ("mon 17:00-08:00", "end must be after the start"),
-        ("mon 08:00-25:00", "end must be after the start"),
-    ],
-)
-def test_a_schedule_it_cannot_read_is_refused_with_the_line_named(text, problem):
-    with pytest.raises(ValidationError, match=problem):
-        hours.parse_opening_hours(text)
+@pytest.mark.django_db
+def test_the_chat_is_open_when_the_teams_calendar_is(widget):
+    TeamCalendar.objects.create(team=widget.team, calendar=weekday_calendar())
+    assert hours.availability(widget, at("2026-11-27 10:00")).open  # Friday morning
+    closed = hours.availability(widget, at("2026-11-27 20:30"))
+    assert not closed.open and closed.back_at == at("2026-11-30 08:00")
 
 
-def test_a_blank_schedule_is_always_open():
-    assert hours.is_open(schedule(""), at("2026-12-25 03:00"))
+@pytest.mark.django_db
+def test_a_team_without_a_calendar_follows_the_default_calendar_like_email(widget):
+    BusinessCalendar.objects.update(is_default=False)
+    default = weekday_calendar("Desk default")
+    BusinessCalendar.objects.filter(pk=default.pk).update(is_default=True)
+    assert not hours.availability(widget, at("2026-11-29 10:00")).open  # Sunday
 
 
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        ("2026-11-23 07:59", False),  # Monday before opening
-        ("2026-11-23 08:00", True),
-        ("2026-11-23 19:59", True),
-        ("2026-11-23 20:00", False),
-        ("2026-11-28 12:30", False),  # Saturday lunch break
-        ("2026-11-28 13:30", True),
-        ("2026-11-29 10:00", False),  # Sunday
-        ("2026-08-17 10:00", False),  # Independence Day, a Monday
-    ],
-)
-def test_it_is_open_inside_the_weekly_hours_except_on_public_holidays(moment, expected):
-    assert hours.is_open(schedule(), at(moment)) is expected
+@pytest.mark.django_db
+def test_without_any_calendar_the_chat_is_always_open(widget):
+    BusinessCalendar.objects.update(is_default=False)
+    assert hours.availability(widget, at("2026-12-25 03:00")).open
 
 
-def test_a_team_that_works_on_holidays_is_open_on_them():
-    assert hours.is_open(schedule(holidays=False), at("2026-08-17 10:00"))
+@pytest.mark.django_db
+def test_public_holidays_close_the_chat_when_the_calendar_observes_them(widget):
+    TeamCalendar.objects.create(team=widget.team, calendar=weekday_calendar())
+    # 17 August (Independence Day) 2026 is a Monday.
+    closed = hours.availability(widget, at("2026-08-17 10:00"))
+    assert not closed.open and closed.back_at == at("2026-08-18 08:00")
 
 
-def test_after_friday_closing_the_team_is_back_on_monday_morning():
-    assert hours.next_open(schedule(), at("2026-11-27 20:30")) == at("2026-11-28 09:00")
-    assert hours.next_open(schedule("mon-fri 08:00-20:00"), at("2026-11-27 20:30")) == at("2026-11-30 08:00")
+@pytest.mark.django_db
+def test_the_return_time_is_given_in_the_calendars_time_zone(widget):
+    TeamCalendar.objects.create(team=widget.team, calendar=weekday_calendar("Makassar", "Asia/Makassar"))
+    # 07:30 in Jakarta is 08:30 in Makassar (WITA): open.
+    assert hours.availability(widget, at("2026-11-23 07:30")).open
+    back = hours.availability(widget, at("2026-11-23 20:30", ZoneInfo("Asia/Makassar"))).back_at
+    assert back is not None and back.tzname() == "WITA" and back.hour == 8
 
 
-def test_the_next_opening_skips_public_holidays():
-    # Sunday 16 August 2026: Monday the 17th is Independence Day, so Tuesday.
-    assert hours.next_open(schedule("mon-fri 08:00-20:00"), at("2026-08-16 10:00")) == at("2026-08-18 08:00")
-
-
-def test_hours_are_read_in_the_widgets_time_zone():
-    makassar = schedule("mon-fri 08:00-17:00", tz="Asia/Makassar")
-    # 07:30 in Jakarta is 08:30 in Makassar (WITA).
-    assert hours.is_open(makassar, at("2026-11-23 07:30"))
+@pytest.mark.django_db
+def test_a_calendar_without_any_hours_keeps_the_chat_closed_without_a_promise(widget):
+    empty = BusinessCalendar.objects.create(name="Never", observe_holidays=False)
+    TeamCalendar.objects.create(team=widget.team, calendar=empty)
+    assert hours.availability(widget, at("2026-11-23 10:00")) == hours.Availability(open=False, back_at=None)
 
 
 @pytest.fixture
 def closed_widget(widget) -> ChatWidget:
-    widget.opening_hours = "mon-fri 08:00-20:00"
-    widget.save(update_fields=["opening_hours"])
+    """Mon–Fri 08:00–20:00 WIB, the team's own calendar."""
+    TeamCalendar.objects.create(team=widget.team, calendar=weekday_calendar())
     return widget
 
 

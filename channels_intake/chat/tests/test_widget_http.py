@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -96,8 +97,11 @@ def test_a_customer_signed_by_the_merchant_joins_their_existing_contact(client, 
         "customer_id": "cust-1042",
         "customer_email": "rina@example.test",
         "customer_name": "Rina",
-        "customer_signature": customer_signature(widget.identity_secret, "cust-1042", "rina@example.test"),
+        "customer_timestamp": str(int(time.time())),
     }
+    signed["customer_signature"] = customer_signature(
+        widget.identity_secret, "cust-1042", "rina@example.test", "Rina", signed["customer_timestamp"]
+    )
     form = {"topic": "order-pending", "contact": "", "name": "", **signed}
     response = client.post(url("start", widget), form, headers={"origin": SHOP})
     assert response.status_code == 201, response.content
@@ -111,7 +115,8 @@ def test_a_forged_merchant_signature_is_refused(client, widget, topic):
     form = {
         **fixture_json("prechat-form.json"),
         "customer_id": "cust-1042",
-        "customer_signature": customer_signature("not-the-secret", "cust-1042"),
+        "customer_timestamp": str(int(time.time())),
+        "customer_signature": customer_signature("not-the-secret", "cust-1042", timestamp=int(time.time())),
     }
     response = client.post(url("start", widget), form, headers={"origin": SHOP})
     assert response.status_code == 403

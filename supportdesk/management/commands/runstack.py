@@ -1,7 +1,10 @@
 """Run the whole app in one terminal: the web server plus a Celery worker with the beat scheduler.
 
-This is what `make run` uses on the embedded defaults (SQLite, filesystem broker). On the full stack run
-the processes separately (docker-compose.yml): web servers, N workers and exactly one beat.
+This is what `make run` uses. On the embedded default (in-memory channel layer) the worker runs as
+threads INSIDE the web process, so what it publishes (routing, SLA and escalation changes, delivery
+status) reaches open pages and chat widgets at once: an in-memory layer is not shared between processes
+(supportdesk/layers.py). With a shared layer (Redis) the worker is a separate process, as on the full
+stack (docker-compose.yml: web servers, N workers and exactly one beat).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for folder in ("broker", "broker-processed"):
             os.makedirs(settings.VAR_DIR / folder, exist_ok=True)
+        if "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+            self.run_in_one_process(options)
+            return
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", f"{options['host']}:{options['port']}", "--noreload"],
@@ -77,3 +83,31 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+    def run_in_one_process(self, options: dict[str, Any]) -> None:
+        """The worker (thread pool, embedded beat) in a thread; the web server in the main thread."""
+        import threading
+
+        from django.core.management import call_command
+
+        from supportdesk.celery import app
+
+        worker = app.WorkController(
+            pool_cls="threads",
+            concurrency=options["concurrency"],
+            beat=True,
+            schedule_filename=str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
+            hostname="embedded@%h",
+            loglevel="INFO",
+        )
+        threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"SupportDesk is running at http://{options['host']}:{options['port']}/desk/"
+                " (web and worker in one process)"
+            )
+        )
+        try:
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+        finally:
+            worker.stop(in_sighandler=False)

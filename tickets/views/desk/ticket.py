@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 
 from tickets import canned
 from tickets.access import access_ticket
-from tickets.models import HoldReason, Status, Ticket
+from tickets.models import Channel, HoldReason, Status, Ticket
 from tickets.views.desk import forms, messaging
 from tickets.views.desk.common import agent_required, render_desk
 
@@ -47,14 +47,20 @@ def ticket_page(
         "merge_contact": forms.MergeContactForm(),
         **bound,
     }
+    conversation = list(
+        ticket.messages.select_related("author_user", "author_contact").prefetch_related("attachments")
+    )
     errors = [_error_text(form, field, error) for form in bound.values() for field, error in _errors(form)]
     context: dict[str, Any] = {
         "ticket": ticket,
         "forms": page_forms,
         "errors": errors,
-        "conversation": ticket.messages.select_related("author_user", "author_contact").prefetch_related(
-            "attachments"
-        ),
+        "conversation": conversation,
+        "last_message_id": conversation[-1].pk if conversation else 0,
+        # A chat ticket shows whether the visitor is still there (the chat's newest session).
+        "chat": ticket.chat_sessions.order_by("-created_at").first()
+        if ticket.channel == Channel.CHAT
+        else None,
         "events": ticket.events.select_related("actor").order_by("-created_at", "-pk"),
         "contact": contact,
         "identities": contact.identities.all(),

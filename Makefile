@@ -40,4 +40,4 @@ messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:
-	rm -rf var/broker var/broker-processed var/celerybeat-schedule*
+	rm -rf var/broker var/broker-processed var/broker-control var/celerybeat-schedule*

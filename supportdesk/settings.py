@@ -137,6 +137,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": _broker_dir,
         "processed_folder": str(VAR_DIR / "broker-processed"),
         "store_processed": False,
+        # Broadcast (worker control) messages; kombu's default is ./control in the working directory.
+        "control_folder": str(VAR_DIR / "broker-control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True

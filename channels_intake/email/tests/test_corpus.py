@@ -209,6 +209,29 @@ CORPUS: dict[str, dict] = {
         "text": ["resi JT0099887766"],
         "hidden": ["Toko Makmur Jaya", "Mohon kirim barang retur"],
     },
+    # Customer text that looks like a signature or a quote header to a careless folder: kept visible.
+    "kiriman_dari_not_a_signature.eml": {
+        "sender": "lestari.w@gmail.example",
+        "text": ["INV/20240401/MPL/3698765432", "Kiriman dari Jakarta belum sampai juga"],
+    },
+    "sent_via_not_a_signature.eml": {
+        "sender": "kevin.tan@gmail.example",
+        "text": ["Sent via BCA mobile banking to the virtual account"],
+        "language": "en",
+    },
+    "double_dash_before_order_details.eml": {
+        "sender": "yusuf.r@mail.example",
+        "text": ["Alamat benar: Jl. Melati No. 21", "Bisa diubah sebelum dikirim?"],
+    },
+    "dari_kepada_in_customer_text.eml": {
+        "sender": "sri.handayani@yahoo.example",
+        "text": ["Dari: Toko Batik Laweyan, Solo", "Sudah seminggu statusnya tidak berubah."],
+    },
+    "signature_short_block.eml": {
+        "sender": "anton@mail.example",
+        "text": ["Mohon invoice atas nama PT Makmur Jaya"],
+        "hidden": ["Purchasing, PT Makmur Jaya", "Dikirim dari Yahoo Mail di Android"],
+    },
 }
 
 

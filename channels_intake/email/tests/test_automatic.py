@@ -10,6 +10,7 @@ import time_machine
 from django.utils import translation
 
 from channels_intake.email import adapter
+from channels_intake.email.automatic import is_machine_address
 from channels_intake.email.auto_replies import out_of_hours_notice
 from channels_intake.email.models import EmailAddressStatus, SentEmail
 from channels_intake.models import InboundEvent
@@ -108,7 +109,7 @@ def test_the_acknowledgement_speaks_the_customer_s_language(ingest, mailoutbox, 
 def test_automatic_mail_never_gets_an_automatic_answer(name, ingest, mailoutbox, weekday_weekend_calendar):
     with time_machine.travel(SATURDAY_EVENING):
         ingest(name)
-        ingest(name.replace(".eml", ".eml"))  # the same again (a re-delivery)
+        ingest(name, source="imap")  # the same again (a re-delivery through another path)
     assert mailoutbox == []
 
 
@@ -252,3 +253,30 @@ def test_automatic_detection_reads_the_headers_real_responders_use():
     assert reason("Return-Path: <>") == "empty return-path"
     assert reason("List-Id: <promo.list.example>") == "mailing list"
     assert reason("X-Spam-Flag: YES") == "spam"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "noreply.shop@tokopedia.example",
+        "notifications-noreply@linkedin.example",
+        "no_reply@bank.example",
+        "donotreply@pajak.example",
+        "do-not-reply@airline.example",
+        "do_not_reply@x.example",
+        "NoReply+promo@shop.example",
+        "info.noreply@shop.example",
+        "mailer-daemon@mx.example",
+        "bounces+123-abc@sendgrid.example",
+        "auto-reply@helpdesk.example",
+    ],
+)
+def test_no_reply_senders_are_recognised_in_their_many_spellings(address):
+    assert is_machine_address(address)
+
+
+@pytest.mark.parametrize(
+    "address", ["budi@example.test", "noreplyanto@gmail.example", "renoreply@x.example", "notifications@x.example"]
+)
+def test_people_are_not_mistaken_for_no_reply_senders(address):
+    assert not is_machine_address(address)

@@ -8,6 +8,7 @@ marks the outbound message it is about as failed and remembers the address.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -177,10 +178,16 @@ def _diagnostic_line(text: str) -> str:
     return ""
 
 
+# A report that does not quote the mail it is about still counts for an address we mailed this recently.
+BOUNCE_RECENT_SEND = dt.timedelta(days=7)
+
+
 def record_bounce(bounce: Bounce) -> list[int]:
     """Mark the outbound messages a permanent bounce is about as failed, and their addresses as bouncing.
 
-    Returns the ids of the messages marked. A delayed-only report changes nothing.
+    Returns the ids of the messages marked. A delayed-only report changes nothing. Anyone can send us a
+    DSN, so an address is only marked when we sent it mail: the mail the report quotes, or any mail in
+    the last BOUNCE_RECENT_SEND.
     """
     from channels_intake.email.models import SentEmail
     from tickets.actions import record_delivery
@@ -191,21 +198,32 @@ def record_bounce(bounce: Bounce) -> list[int]:
     sent = list(
         SentEmail.objects.filter(rfc_message_id__in=list(bounce.message_ids)).select_related("message")
     )
-    addresses = {recipient.address for recipient in bounce.recipients if recipient.address}
-    if not addresses:  # the report did not say who: the recipients of the mail it is about
-        addresses = {item.recipient for item in sent}
     marked: list[int] = []
+    mailed = {item.recipient.lower() for item in sent}
     for item in sent:
         if item.message is not None and item.message.delivery_status != DeliveryStatus.FAILED:
             record_delivery(item.message, status=DeliveryStatus.FAILED, error=bounce.reason)
             marked.append(item.message.pk)
     # Messages sent before SentEmail existed (or by another path) are found by their Message-ID.
-    for message in Message.objects.filter(external_id__in=list(bounce.message_ids)).exclude(pk__in=marked):
-        if message.direction == "out" and message.delivery_status != DeliveryStatus.FAILED:
+    for message in Message.objects.filter(
+        external_id__in=list(bounce.message_ids), direction="out"
+    ).select_related("ticket__contact"):
+        mailed.add(message.ticket.contact.email.lower())
+        if message.pk not in marked and message.delivery_status != DeliveryStatus.FAILED:
             record_delivery(message, status=DeliveryStatus.FAILED, error=bounce.reason)
             marked.append(message.pk)
-    for address in addresses:
-        mark_address(address, bounced=True, reason=bounce.reason)
+    named = {recipient.address for recipient in bounce.recipients if recipient.address}
+    recently = set(
+        SentEmail.objects.filter(recipient__in=named, sent_at__gte=timezone.now() - BOUNCE_RECENT_SEND)
+        .values_list("recipient", flat=True)
+        .distinct()
+    )
+    addresses = named & (mailed | recently)
+    if not addresses:  # the report names nobody we mailed (a forwarding address): who we sent it to
+        addresses = mailed
+    for address in sorted(addresses):
+        if address:
+            mark_address(address, bounced=True, reason=bounce.reason)
     return marked
 
 

@@ -10,8 +10,8 @@ import time_machine
 from django.utils import translation
 
 from channels_intake.email import adapter
-from channels_intake.email.automatic import is_machine_address
 from channels_intake.email.auto_replies import out_of_hours_notice
+from channels_intake.email.automatic import is_machine_address
 from channels_intake.email.models import EmailAddressStatus, SentEmail
 from channels_intake.models import InboundEvent
 from sla.models import BusinessCalendar, OpeningHours, TeamCalendar
@@ -68,6 +68,26 @@ def test_a_bounce_quoting_a_forged_message_id_marks_nothing(sent_reply, ingest):
     ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID=forged, RECIPIENT="other@example.test")
     sent_reply.refresh_from_db()
     assert sent_reply.delivery_status == DeliveryStatus.SENT
+    assert not EmailAddressStatus.objects.filter(bounced_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("quoted", ["forged", "someone_else_s"])
+def test_a_forged_bounce_cannot_mark_an_address_we_did_not_mail(quoted, sent_reply, ingest):
+    """Anyone can send us a DSN naming any address; only mail we sent to it makes it a bounce."""
+    message_id = "<CAB123@mail.gmail.example>" if quoted == "someone_else_s" else "<sd.1.m1.0@x>"
+    event = ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID=message_id, RECIPIENT="victim@example.test")
+    assert event.state == InboundEvent.State.IGNORED
+    assert not EmailAddressStatus.objects.filter(address="victim@example.test").exists()
+
+
+def test_a_bounce_without_our_message_id_marks_an_address_we_mailed_recently(sent_reply, ingest):
+    ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID="<stripped@mx.example>", RECIPIENT="budi@example.test")
+    assert EmailAddressStatus.objects.get(address="budi@example.test").bounced_at is not None
+    with time_machine.travel(dt.datetime.now(tz=JAKARTA) + dt.timedelta(days=30)):
+        ingest(
+            "dsn_bounce_gmail.eml", OUR_MESSAGE_ID="<stripped-2@mx.example>", RECIPIENT="budi@example.test"
+        )
+    assert EmailAddressStatus.objects.get(address="budi@example.test").bounce_count == 1  # a month on: no
 
 
 def test_a_human_message_gets_an_acknowledgement_with_number_and_status_link(ingest, mailoutbox):
@@ -276,7 +296,8 @@ def test_no_reply_senders_are_recognised_in_their_many_spellings(address):
 
 
 @pytest.mark.parametrize(
-    "address", ["budi@example.test", "noreplyanto@gmail.example", "renoreply@x.example", "notifications@x.example"]
+    "address",
+    ["budi@example.test", "noreplyanto@gmail.example", "renoreply@x.example", "notifications@x.example"],
 )
 def test_people_are_not_mistaken_for_no_reply_senders(address):
     assert not is_machine_address(address)

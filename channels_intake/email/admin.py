@@ -76,11 +76,11 @@ class SentEmailAdmin(admin.ModelAdmin):
 
 @admin.register(EmailAddressStatus)
 class EmailAddressStatusAdmin(admin.ModelAdmin):
-    list_display = ["address", "bounced_at", "bounce_count", "complained_at"]
+    list_display = ["address", "bounced_at", "bounce_count", "complained_at", "auto_mail_paused_at"]
     search_fields = ["address"]
-    readonly_fields = ["bounced_at", "bounce_reason", "bounce_count", "complained_at"]
+    readonly_fields = ["bounced_at", "bounce_reason", "bounce_count", "complained_at", "auto_mail_paused_at"]
     actions = ["clear"]
 
-    @admin.action(description=_("Clear bounce and complaint (send automatic mail again)"))
+    @admin.action(description=_("Clear bounce, complaint and pause (send automatic mail again)"))
     def clear(self, request: HttpRequest, queryset: QuerySet[EmailAddressStatus]) -> None:
-        queryset.update(bounced_at=None, complained_at=None, bounce_reason="")
+        queryset.update(bounced_at=None, complained_at=None, bounce_reason="", auto_mail_paused_at=None)

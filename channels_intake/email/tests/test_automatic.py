@@ -301,3 +301,49 @@ def test_no_reply_senders_are_recognised_in_their_many_spellings(address):
 )
 def test_people_are_not_mistaken_for_no_reply_senders(address):
     assert not is_machine_address(address)
+
+
+def _robot_mail(number: int, *, marked: bool = False) -> bytes:
+    auto = "Auto-Submitted: auto-replied\n" if marked else ""
+    return (
+        f"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <w{number}@loop.example>\n{auto}"
+        f"Subject: Laporan otomatis {number}\n\nPesan {number}\n"
+    ).encode()
+
+
+def test_after_the_cap_an_unmarked_robot_gets_nothing_in_later_windows(ingest, mailoutbox, settings):
+    """A robot writing every 10 minutes without marking its mail: the cap stops us for good, not per hour."""
+    settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = 3
+    settings.EMAIL_AUTO_REPLY_WINDOW_MINUTES = 60
+    start = dt.datetime(2025, 11, 17, 10, 0, tzinfo=JAKARTA)
+    with time_machine.travel(start, tick=False) as clock:
+        for number in range(6 * 5):  # five windows
+            ingest(_robot_mail(number))
+            clock.shift(dt.timedelta(minutes=10))
+        assert len(mailoutbox) == 3
+        assert EmailAddressStatus.objects.get(address="robot@loop.example").auto_mail_paused_at is not None
+        clock.move_to(start + dt.timedelta(hours=25))  # the long cool-off
+        for number in range(100, 106):
+            ingest(_robot_mail(number))
+            clock.shift(dt.timedelta(minutes=10))
+    assert len(mailoutbox) == 6  # one more cap's worth a day, no more
+
+
+def test_a_person_writing_after_a_quiet_spell_lifts_the_pause(ingest, mailoutbox, settings):
+    settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = 2
+    start = dt.datetime(2025, 11, 17, 10, 0, tzinfo=JAKARTA)
+    with time_machine.travel(start, tick=False) as clock:
+        for number in range(4):
+            ingest(_robot_mail(number))
+            clock.shift(dt.timedelta(minutes=1))
+        assert len(mailoutbox) == 2
+        clock.shift(dt.timedelta(hours=3))
+        ingest(_robot_mail(50, marked=True))  # machine mail lifts nothing
+        assert len(mailoutbox) == 2
+        clock.shift(dt.timedelta(hours=2))
+        ingest(
+            b"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <person@loop.example>\n"
+            b"Subject: Maaf, sistem kami kemarin error\n\nMohon abaikan email otomatis kami kemarin.\n"
+        )
+    assert len(mailoutbox) == 3
+    assert EmailAddressStatus.objects.get(address="robot@loop.example").auto_mail_paused_at is None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import mailbox
 import os
+import subprocess
+import sys
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from django.contrib.admin.sites import site
@@ -183,15 +186,39 @@ def test_ingest_email_reads_standard_input(db, capsys, monkeypatch):
     assert ticket.subject == "商品が届きません"
 
 
-def test_ingest_email_imports_a_maildir_and_reports_quarantines(db, tmp_path, capsys):
+def test_ingest_email_imports_a_maildir_and_accepts_a_quarantined_message(db, tmp_path, capsys):
+    """A quarantined message is accepted (exit 0): it is kept for the admin, and a mail server that got
+    an error would only bounce it or try again forever."""
     folder = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
     for name in ("gmail_plain_id.eml", "yahoo_reply.eml", "no_sender_at_all.eml"):
         folder.add(load(name))
-    with pytest.raises(CommandError, match="1 message"):
-        call_command("ingest_email", str(tmp_path / "Maildir"))
+    call_command("ingest_email", str(tmp_path / "Maildir"))
     output = capsys.readouterr().out
-    assert output.count("#SD-") == 2 and "quarantined" in output
+    assert output.count("#SD-") == 2
+    quarantined = [line for line in output.splitlines() if "quarantined" in line]
+    assert len(quarantined) == 1 and quarantined[0].split(": ", 1)[1].startswith("quarantined: ")
+    assert "no valid sender" in quarantined[0]
     assert Ticket.objects.count() == 2
+    assert InboundEvent.objects.filter(state=InboundEvent.State.QUARANTINED).count() == 1
+
+
+def test_ingest_email_exits_75_when_the_database_is_unreachable_so_the_mail_server_retries(tmp_path):
+    """EX_TEMPFAIL: Postfix keeps the message in its queue and delivers it again later."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportdesk.settings",
+        "DEBUG": "1",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:9/unreachable?connect_timeout=2",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "ingest_email", str(FIXTURES / "gmail_plain_id.eml")],
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 75, done.stderr.decode()[-2000:]
+    assert b"try again" in done.stderr
 
 
 def test_ingest_email_refuses_a_path_that_is_not_mail(db, tmp_path):

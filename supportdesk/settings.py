@@ -239,8 +239,15 @@ ANYMAIL.update(
         key: value
         for key, value in {
             "MAILERSEND_INBOUND_SECRET": env_str("MAILERSEND_INBOUND_SECRET"),
+            "MAILERSEND_SIGNING_SECRET": env_str("MAILERSEND_SIGNING_SECRET"),
             "RESEND_INBOUND_SECRET": env_str("RESEND_INBOUND_SECRET"),
+            "RESEND_SIGNING_SECRET": env_str("RESEND_SIGNING_SECRET"),
+            # Resend's inbound webhook only names the message; Anymail fetches it with the API key.
+            "RESEND_API_KEY": env_str("RESEND_API_KEY"),
             "POSTAL_WEBHOOK_KEY": env_str("POSTAL_WEBHOOK_KEY"),
+            "MANDRILL_WEBHOOK_KEY": env_str("MANDRILL_WEBHOOK_KEY"),
+            # The URL exactly as configured at Mandrill (it is signed), when a proxy changes what we see.
+            "MANDRILL_WEBHOOK_URL": env_str("MANDRILL_WEBHOOK_URL"),
         }.items()
         if value
     }

@@ -234,6 +234,8 @@ EMAIL_AUTO_REPLY_COOL_OFF_HOURS = env_int("EMAIL_AUTO_REPLY_COOL_OFF_HOURS", 24,
 EMAIL_IMAP_POLL_SECONDS = env_int("EMAIL_IMAP_POLL_SECONDS", 60, minimum=10)
 EMAIL_IMAP_BATCH_SIZE = env_int("EMAIL_IMAP_BATCH_SIZE", 50, minimum=1, maximum=1000)
 EMAIL_IMAP_TIMEOUT_SECONDS = env_int("EMAIL_IMAP_TIMEOUT_SECONDS", 30, minimum=1)
+# A message that fails to fetch this many polls in a row is quarantined and skipped.
+EMAIL_IMAP_MAX_FETCH_ATTEMPTS = env_int("EMAIL_IMAP_MAX_FETCH_ATTEMPTS", 5, minimum=1)
 ANYMAIL.update(
     {
         key: value

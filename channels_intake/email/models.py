@@ -38,6 +38,10 @@ class Mailbox(models.Model):
     last_uid = models.BigIntegerField(default=0, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
+    # The UID at the watermark that failed to fetch, and how often: after EMAIL_IMAP_MAX_FETCH_ATTEMPTS it
+    # is quarantined and skipped, so one broken message does not block the mailbox.
+    failing_uid = models.BigIntegerField(default=0, editable=False)
+    failing_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

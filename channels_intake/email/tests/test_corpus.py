@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels_intake.email.tests.conftest import FIXTURES
+from channels_intake.email.tests.conftest import FIXTURES, load
 from channels_intake.models import InboundEvent
 from tickets.models import Direction, Message, Ticket
 
@@ -209,6 +209,13 @@ CORPUS: dict[str, dict] = {
         "text": ["resi JT0099887766"],
         "hidden": ["Toko Makmur Jaya", "Mohon kirim barang retur"],
     },
+    # 21 MB: a 15.6 MB uncompressed scan (over the 10 MB part limit: dropped with a note) and a small PDF.
+    "big_20mb_scanned_receipt.eml.gz": {
+        "sender": "hendra.g@mail.example",
+        "subject": "Bukti transfer pesanan INV/20240405/MPL/3655501234 (hasil scan)",
+        "text": ["Terlampir hasil scan bukti transfer dan invoice"],
+        "attachments": [("invoice-3655501234.pdf", "application/pdf", "")],
+    },
     # Customer text that looks like a signature or a quote header to a careless folder: kept visible.
     "kiriman_dari_not_a_signature.eml": {
         "sender": "lestari.w@gmail.example",
@@ -236,8 +243,12 @@ CORPUS: dict[str, dict] = {
 
 
 def test_the_corpus_has_at_least_forty_real_world_fixtures():
-    assert len(list(FIXTURES.glob("*.eml"))) >= 40
+    assert len(list(FIXTURES.glob("*.eml")) + list(FIXTURES.glob("*.eml.gz"))) >= 40
     assert all((FIXTURES / name).exists() for name in CORPUS)
+
+
+def test_the_20_mb_fixture_really_is_a_20_mb_message():
+    assert len(load("big_20mb_scanned_receipt.eml.gz")) > 20 * 1024 * 1024
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))

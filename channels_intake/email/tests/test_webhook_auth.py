@@ -163,3 +163,69 @@ def test_a_tampered_mandrill_webhook_is_refused_and_nothing_stored(tamper, mandr
     response = Client().post("/anymail/mandrill/", data=fields, **extra)
     assert response.status_code == 403
     assert _nothing_stored()
+
+
+# --- Postal: X-Postal-Signature, an RSA-SHA1 signature of the body by the Postal server's key --------
+
+
+@pytest.fixture(scope="module")
+def postal_key():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _public_key_setting(private_key) -> str:
+    """The key as Postal shows it for webhooks: the base64 body of the PEM public key."""
+    from cryptography.hazmat.primitives import serialization
+
+    der = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
+
+
+def postal_signature(private_key, body: bytes) -> str:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    return base64.b64encode(private_key.sign(body, padding.PKCS1v15(), hashes.SHA1())).decode()
+
+
+def test_a_signed_postal_inbound_webhook_creates_the_ticket(
+    postal_key, settings, django_capture_on_commit_callbacks
+):
+    settings.ANYMAIL = {"POSTAL_WEBHOOK_KEY": _public_key_setting(postal_key)}
+    body = (FIXTURES / "webhooks" / "postal_inbound_raw.json").read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            "/anymail/postal/inbound/",
+            data=body,
+            content_type="application/json",
+            HTTP_X_POSTAL_SIGNATURE=postal_signature(postal_key, body),
+        )
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert event.source == "anymail:postal" and event.headers["envelope_recipient"] == "cs@tokoku.example"
+    assert "dana refund belum masuk" in Ticket.objects.get().messages.get().text
+
+
+@pytest.mark.parametrize("tamper", ["no_signature", "changed_body", "other_key", "garbage"])
+def test_a_tampered_postal_webhook_is_refused_and_nothing_stored(tamper, postal_key, settings):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    settings.ANYMAIL = {"POSTAL_WEBHOOK_KEY": _public_key_setting(postal_key)}
+    body = (FIXTURES / "webhooks" / "postal_inbound_raw.json").read_bytes()
+    extra = {"HTTP_X_POSTAL_SIGNATURE": postal_signature(postal_key, body)}
+    if tamper == "no_signature":
+        extra = {}
+    elif tamper == "changed_body":
+        body = body.replace(b'"rcpt_to": "cs@', b'"rcpt_to": "xx@')
+    elif tamper == "other_key":
+        attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        extra["HTTP_X_POSTAL_SIGNATURE"] = postal_signature(attacker, body)
+    else:
+        extra["HTTP_X_POSTAL_SIGNATURE"] = "not base64 at all!"
+    response = Client().post("/anymail/postal/inbound/", data=body, content_type="application/json", **extra)
+    assert response.status_code == 403
+    assert _nothing_stored()

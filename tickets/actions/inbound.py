@@ -268,9 +268,9 @@ def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | No
     ticket = _follow_merges(ticket)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == Status.CLOSED:
-        successor = _open_successor(ticket, contact)
+        successor, newest_closed = _open_successor(ticket, contact)
         if successor is None:
-            return None, ticket
+            return None, newest_closed
         ticket = Ticket.objects.select_for_update().get(pk=successor.pk)
         if ticket.contact_id != contact.pk:
             ticket.participants.add(contact)  # they answered with the others: they get our answers too
@@ -294,9 +294,10 @@ def _in_conversation(ticket: Ticket, contact: Contact) -> bool:
     return ticket.contact_id == contact.pk or ticket.participants.filter(pk=contact.pk).exists()
 
 
-def _open_successor(closed: Ticket, contact: Contact) -> Ticket | None:
-    """The newest not-closed ticket opened as the follow-up of ``closed`` (or of its own follow-up),
-    when ``contact`` belongs to either conversation; None when there is none."""
+def _open_successor(closed: Ticket, contact: Contact) -> tuple[Ticket | None, Ticket]:
+    """(the newest not-closed ticket opened as the follow-up of ``closed`` or of its own follow-up, the
+    newest closed ticket of that chain), when ``contact`` belongs to the conversation; a new ticket links
+    to the second when there is no first."""
     seen = {closed.pk}
     current = closed
     while True:
@@ -309,9 +310,9 @@ def _open_successor(closed: Ticket, contact: Contact) -> Ticket | None:
         if successor is None or not (
             _in_conversation(successor, contact) or _in_conversation(closed, contact)
         ):
-            return None
+            return None, current
         if successor.status != Status.CLOSED:
-            return successor
+            return successor, current
         seen.add(successor.pk)
         current = successor
 

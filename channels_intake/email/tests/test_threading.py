@@ -213,3 +213,16 @@ def test_the_most_specific_reference_wins_over_an_older_one(ingest):
     )
     assert event.ticket_ids == [answered.pk]
     assert later.messages.count() == 1
+
+
+def test_when_the_follow_up_is_closed_too_the_next_reply_links_to_the_newest_closed_one(
+    personas, ingest, django_capture_on_commit_callbacks
+):
+    closed, ours = _closed_thread(personas, django_capture_on_commit_callbacks)
+    first = _reply(ingest, closed, message_id="<late-1@gmail.example>", in_reply_to=ours, references=ours)
+    follow_up = Ticket.objects.get(pk=first.ticket_ids[0])
+    actions.change_status(follow_up, status=Status.CLOSED, by=personas.agent)
+    again = _reply(ingest, closed, message_id="<late-2@gmail.example>", in_reply_to=ours, references=ours)
+    newest = Ticket.objects.get(pk=again.ticket_ids[0])
+    assert newest.pk not in (closed.pk, follow_up.pk)
+    assert newest.previous_ticket_id == follow_up.pk  # the conversation's latest ticket, not the first

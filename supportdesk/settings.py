@@ -231,16 +231,28 @@ EMAIL_MAX_RAW_BYTES = env_int("EMAIL_MAX_RAW_BYTES", 40 * 1024 * 1024, minimum=6
 EMAIL_AUTO_REPLY_WINDOW_MINUTES = env_int("EMAIL_AUTO_REPLY_WINDOW_MINUTES", 60, minimum=1)
 EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = env_int("EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT", 5, minimum=0)
 EMAIL_AUTO_REPLY_MAX_PER_TICKET = env_int("EMAIL_AUTO_REPLY_MAX_PER_TICKET", 2, minimum=0)
+# After the per-recipient cap is reached, automatic mail to the address stays off this long (or until
+# it writes a non-automatic message after a quiet spell).
+EMAIL_AUTO_REPLY_COOL_OFF_HOURS = env_int("EMAIL_AUTO_REPLY_COOL_OFF_HOURS", 24, minimum=1)
 EMAIL_IMAP_POLL_SECONDS = env_int("EMAIL_IMAP_POLL_SECONDS", 60, minimum=10)
 EMAIL_IMAP_BATCH_SIZE = env_int("EMAIL_IMAP_BATCH_SIZE", 50, minimum=1, maximum=1000)
 EMAIL_IMAP_TIMEOUT_SECONDS = env_int("EMAIL_IMAP_TIMEOUT_SECONDS", 30, minimum=1)
+# A message that fails to fetch this many polls in a row is quarantined and skipped.
+EMAIL_IMAP_MAX_FETCH_ATTEMPTS = env_int("EMAIL_IMAP_MAX_FETCH_ATTEMPTS", 5, minimum=1)
 ANYMAIL.update(
     {
         key: value
         for key, value in {
             "MAILERSEND_INBOUND_SECRET": env_str("MAILERSEND_INBOUND_SECRET"),
+            "MAILERSEND_SIGNING_SECRET": env_str("MAILERSEND_SIGNING_SECRET"),
             "RESEND_INBOUND_SECRET": env_str("RESEND_INBOUND_SECRET"),
+            "RESEND_SIGNING_SECRET": env_str("RESEND_SIGNING_SECRET"),
+            # Resend's inbound webhook only names the message; Anymail fetches it with the API key.
+            "RESEND_API_KEY": env_str("RESEND_API_KEY"),
             "POSTAL_WEBHOOK_KEY": env_str("POSTAL_WEBHOOK_KEY"),
+            "MANDRILL_WEBHOOK_KEY": env_str("MANDRILL_WEBHOOK_KEY"),
+            # The URL exactly as configured at Mandrill (it is signed), when a proxy changes what we see.
+            "MANDRILL_WEBHOOK_URL": env_str("MANDRILL_WEBHOOK_URL"),
         }.items()
         if value
     }

@@ -353,6 +353,8 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
+    # Delivered, and then the recipient pressed "report spam" (an ESP's complaint event).
+    COMPLAINED = "complained", _("Marked as spam by the recipient")
     FAILED = "failed", _("Failed")
 
 

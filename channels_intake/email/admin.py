@@ -12,15 +12,29 @@ from channels_intake.email.models import EmailAddressStatus, Mailbox, SentEmail
 
 
 class MailboxForm(forms.ModelForm):
+    """The stored password is never sent back to the browser; left blank on a change, it is kept."""
+
     password = forms.CharField(
         label=_("password or app password"),
-        widget=forms.PasswordInput(render_value=True),
-        help_text=_("For Gmail, an app password (Google account → Security → App passwords)."),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text=_(
+            "For Gmail, an app password (Google account → Security → App passwords). "
+            "Leave blank to keep the stored one."
+        ),
     )
 
     class Meta:
         model = Mailbox
         fields = ["name", "host", "port", "security", "username", "password", "folder", "active"]
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data.get("password") or ""
+        if password:
+            return password
+        if self.instance.pk and self.instance.password:
+            return self.instance.password
+        raise forms.ValidationError(_("Enter the mailbox password."))
 
 
 @admin.register(Mailbox)
@@ -36,7 +50,14 @@ class MailboxAdmin(admin.ModelAdmin):
         "last_uid",
         "last_error",
     ]
-    readonly_fields = ["uidvalidity", "last_uid", "last_polled_at", "last_error"]
+    readonly_fields = [
+        "uidvalidity",
+        "last_uid",
+        "last_polled_at",
+        "last_error",
+        "failing_uid",
+        "failing_attempts",
+    ]
     actions = ["poll_now"]
 
     @admin.action(description=_("Fetch new mail now"))
@@ -76,11 +97,11 @@ class SentEmailAdmin(admin.ModelAdmin):
 
 @admin.register(EmailAddressStatus)
 class EmailAddressStatusAdmin(admin.ModelAdmin):
-    list_display = ["address", "bounced_at", "bounce_count", "complained_at"]
+    list_display = ["address", "bounced_at", "bounce_count", "complained_at", "auto_mail_paused_at"]
     search_fields = ["address"]
-    readonly_fields = ["bounced_at", "bounce_reason", "bounce_count", "complained_at"]
+    readonly_fields = ["bounced_at", "bounce_reason", "bounce_count", "complained_at", "auto_mail_paused_at"]
     actions = ["clear"]
 
-    @admin.action(description=_("Clear bounce and complaint (send automatic mail again)"))
+    @admin.action(description=_("Clear bounce, complaint and pause (send automatic mail again)"))
     def clear(self, request: HttpRequest, queryset: QuerySet[EmailAddressStatus]) -> None:
-        queryset.update(bounced_at=None, complained_at=None, bounce_reason="")
+        queryset.update(bounced_at=None, complained_at=None, bounce_reason="", auto_mail_paused_at=None)

@@ -1,7 +1,9 @@
 """Mail arriving through any ESP's inbound webhook that django-anymail supports.
 
 Anymail verifies the webhook (its shared WEBHOOK_SECRET basic auth and the provider's signature where
-there is one: Mailgun, MailerSend, Resend, Postal, SES) and hands over a parsed AnymailInboundMessage
+it checks one: Mailgun, MailerSend, Mandrill, Postal, Resend, Mailtrap, Unisender Go; not Amazon SES,
+whose SNS signatures Anymail does not verify, so anymail_urls requires the basic auth for it; anymail_urls
+also refuses every provider that cannot authenticate) and hands over a parsed AnymailInboundMessage
 through its ``inbound`` signal: the one place a signal is used, because that is Anymail's API. We turn
 the message back into raw MIME and take the same path as every other email.
 """

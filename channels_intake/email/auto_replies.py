@@ -3,7 +3,8 @@
 Two auto-responders answering each other forever is the classic helpdesk failure. Every automatic mail
 goes through ``send_automatic``, which holds a row lock on the recipient's EmailAddressStatus while it
 counts what was sent: at most EMAIL_AUTO_REPLY_MAX_PER_TICKET per ticket and
-EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT per address in any EMAIL_AUTO_REPLY_WINDOW_MINUTES, and nothing to an
+EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT per address in any EMAIL_AUTO_REPLY_WINDOW_MINUTES (reaching it pauses
+automatic mail to the address until a person writes from it again, or a day passes), and nothing to an
 address that bounced or complained. Mail marked automatic never gets an automatic answer (receive_message
 skips the acknowledgement; the out-of-hours reply checks the message).
 """
@@ -24,7 +25,7 @@ from channels_intake.email.message_ids import make_message_id
 from channels_intake.email.models import EmailAddressStatus, SentEmail
 from sla.calendar import ScheduleError
 from sla.schedules import next_opening
-from tickets.models import Direction, Ticket
+from tickets.models import Channel, Direction, IdentityKind, Message, Ticket
 from tickets.notifications import AUTOMATIC_HEADERS
 
 log = logging.getLogger(__name__)
@@ -55,15 +56,55 @@ def out_of_hours_notice(ticket: Ticket, *, now: dt.datetime | None = None) -> st
     }
 
 
-def may_auto_reply(ticket: Ticket, recipient: str) -> bool:
-    """Precondition: the caller holds the recipient's EmailAddressStatus row lock (send_automatic does)."""
-    since = timezone.now() - dt.timedelta(minutes=settings.EMAIL_AUTO_REPLY_WINDOW_MINUTES)
-    recent = SentEmail.objects.filter(recipient=recipient, sent_at__gte=since).exclude(
+def may_auto_reply(ticket: Ticket, status: EmailAddressStatus) -> bool:
+    """Whether one more automatic mail about ``ticket`` may go to ``status.address``.
+
+    Precondition: the caller holds the row lock on ``status`` (send_automatic does). Reaching the cap
+    pauses automatic mail to the address (saved here): a window that slides on would let an always-
+    answering robot get the cap's worth every hour forever. The pause ends when the address writes a
+    message that is not automatic after a quiet spell of one window (a robot's instant answers to our
+    last mails do not count), or after EMAIL_AUTO_REPLY_COOL_OFF_HOURS.
+    """
+    now = timezone.now()
+    window = dt.timedelta(minutes=settings.EMAIL_AUTO_REPLY_WINDOW_MINUTES)
+    if status.auto_mail_paused_at is not None:
+        cooled_off = now - status.auto_mail_paused_at >= dt.timedelta(
+            hours=settings.EMAIL_AUTO_REPLY_COOL_OFF_HOURS
+        )
+        if not cooled_off and not _wrote_like_a_person(status.address, since=status.auto_mail_paused_at):
+            return False
+        status.auto_mail_paused_at = None
+        status.save(update_fields=["auto_mail_paused_at"])
+    recent = SentEmail.objects.filter(recipient=status.address, sent_at__gte=now - window).exclude(
         kind=SentEmail.Kind.REPLY
     )
     if recent.count() >= settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT:
+        status.auto_mail_paused_at = now
+        status.save(update_fields=["auto_mail_paused_at"])
         return False
     return recent.filter(ticket=ticket).count() < settings.EMAIL_AUTO_REPLY_MAX_PER_TICKET
+
+
+def _wrote_like_a_person(address: str, *, since: dt.datetime) -> bool:
+    """A message from ``address`` after ``since`` that is not automatic and came after a quiet spell."""
+    quiet = dt.timedelta(minutes=settings.EMAIL_AUTO_REPLY_WINDOW_MINUTES)
+    arrivals = list(
+        Message.objects.filter(
+            direction=Direction.INBOUND,
+            channel=Channel.EMAIL,
+            author_contact__identities__kind=IdentityKind.EMAIL,
+            author_contact__identities__address=address,
+            created_at__gte=since - quiet,
+        )
+        .order_by("created_at")
+        .values_list("created_at", "is_automatic")[:500]
+    )
+    previous: dt.datetime | None = None
+    for created_at, is_automatic in arrivals:
+        if created_at > since and not is_automatic and (previous is None or created_at - previous >= quiet):
+            return True
+        previous = created_at
+    return False
 
 
 def send_automatic(ticket: Ticket, *, kind: str, subject: str, body: str) -> bool:
@@ -83,7 +124,7 @@ def send_automatic(ticket: Ticket, *, kind: str, subject: str, body: str) -> boo
         if status.suppressed:
             log.info("No %s to %s: the address bounced or complained.", kind, recipient)
             return False
-        if not may_auto_reply(ticket, recipient):
+        if not may_auto_reply(ticket, status):
             log.warning("No %s to %s for ticket %s: automatic mail cap reached.", kind, recipient, ticket.pk)
             return False
         reply_to = settings.SUPPORT_REPLY_TO or settings.DEFAULT_FROM_EMAIL

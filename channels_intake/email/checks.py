@@ -30,7 +30,9 @@ def check_email_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     if not settings.DEBUG and not settings.ANYMAIL.get("WEBHOOK_SECRET"):
         problems.append(
             Warning(
-                "ANYMAIL_WEBHOOK_SECRET is not set: anyone can post to the ESP webhooks under /anymail/.",
+                "ANYMAIL_WEBHOOK_SECRET is not set: ESP webhooks under /anymail/ answer 403 except for "
+                "providers with a signing key set (Mailgun, MailerSend, Mandrill, Postal, Resend); Postmark, "
+                "SendGrid, Brevo, Mailjet, SparkPost and Amazon SES cannot deliver mail or tracking events.",
                 hint="Set ANYMAIL_WEBHOOK_SECRET to 'user:long-random-password' and put those credentials "
                 "in the webhook URLs you give your email provider.",
                 id="channels_intake.W104",

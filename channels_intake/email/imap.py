@@ -5,7 +5,9 @@ in the same transaction that moves the watermark past its UID, so a poller kille
 skips a message (its UID was not committed) nor imports one twice (it was, with the watermark). If the
 server's UIDVALIDITY changes (the folder was rebuilt), the watermark restarts at 0 and the Message-ID
 dedupe keeps already-imported mail from becoming duplicates. The folder is opened read-only: flags are
-left as they were, for the people who also read this mailbox.
+left as they were, for the people who also read this mailbox. A message the server fails to deliver
+EMAIL_IMAP_MAX_FETCH_ATTEMPTS times in a row is recorded as a quarantined event (with the reason, in the
+admin) and the watermark moves past it, so one broken message cannot block the mailbox.
 """
 
 from __future__ import annotations
@@ -96,7 +98,12 @@ def poll_mailbox(mailbox: Mailbox) -> int:
         found = _check(search, "UID SEARCH")
         uids = sorted({int(x) for x in b" ".join(found).split() if int(x) > watermark})
         for uid in uids[: settings.EMAIL_IMAP_BATCH_SIZE]:
-            raw = _fetch(connection, uid)
+            try:
+                raw = _fetch(connection, uid)
+            except (OSError, imaplib.IMAP4.error, MailboxError) as error:
+                if not _fetch_failed(mailbox, uidvalidity, uid, error):
+                    raise
+                continue  # quarantined and skipped: carry on with the next message
             if _store(mailbox, uidvalidity, uid, raw):
                 stored += 1
         _record(mailbox, error="")
@@ -146,6 +153,42 @@ def _store(mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes) -> bool:
         locked.save(update_fields=["last_uid"])
     mailbox.last_uid = uid
     return True
+
+
+def _fetch_failed(mailbox: Mailbox, uidvalidity: int, uid: int, error: Exception) -> bool:
+    """Count a failed fetch of ``uid``; at EMAIL_IMAP_MAX_FETCH_ATTEMPTS, store a quarantine entry with
+    the reason and move the watermark past it. True when it was skipped (the caller goes on)."""
+    from channels_intake.models import InboundEvent
+
+    with transaction.atomic():
+        locked = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+        if locked.uidvalidity != uidvalidity or locked.last_uid >= uid:
+            return True  # another poller got past it
+        attempts = locked.failing_attempts + 1 if locked.failing_uid == uid else 1
+        locked.failing_uid, locked.failing_attempts = uid, attempts
+        fields = ["failing_uid", "failing_attempts"]
+        skip = attempts >= settings.EMAIL_IMAP_MAX_FETCH_ATTEMPTS
+        if skip:
+            reason = (
+                f"IMAP UID {uid} in {mailbox.folder} could not be fetched after {attempts} attempts; "
+                f"skipped. Last error: {error.__class__.__name__}: {error}"
+            )
+            log.error("Mailbox %s: %s", mailbox.name, reason)
+            InboundEvent.objects.create(
+                channel="email",
+                source="imap",
+                account=mailbox.name[:100],
+                body=b"",
+                headers={"uid": uid, "uidvalidity": uidvalidity, "unfetchable": True},
+                state=InboundEvent.State.QUARANTINED,
+                error=reason[:5000],
+                processed_at=timezone.now(),
+            )
+            locked.last_uid, locked.failing_uid, locked.failing_attempts = uid, 0, 0
+            fields.append("last_uid")
+        locked.save(update_fields=fields)
+    mailbox.last_uid = locked.last_uid
+    return skip
 
 
 def _record(mailbox: Mailbox, *, error: str) -> None:

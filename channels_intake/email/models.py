@@ -38,6 +38,10 @@ class Mailbox(models.Model):
     last_uid = models.BigIntegerField(default=0, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
+    # The UID at the watermark that failed to fetch, and how often: after EMAIL_IMAP_MAX_FETCH_ATTEMPTS it
+    # is quarantined and skipped, so one broken message does not block the mailbox.
+    failing_uid = models.BigIntegerField(default=0, editable=False)
+    failing_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -89,7 +93,7 @@ class SentEmail(models.Model):
 class EmailAddressStatus(models.Model):
     """What we learnt about a customer address: it bounced, or its owner marked our mail as spam.
 
-    Its row is also the lock that serialises automatic mail to one address (see automatic.may_auto_reply).
+    Its row is also the lock that serialises automatic mail to one address (see auto_replies.may_auto_reply).
     """
 
     address = models.CharField(max_length=320, unique=True)
@@ -97,6 +101,9 @@ class EmailAddressStatus(models.Model):
     bounce_reason = models.TextField(blank=True)
     bounce_count = models.PositiveIntegerField(default=0)
     complained_at = models.DateTimeField(null=True, blank=True)
+    # Set when the automatic-mail cap was reached: no automatic mail until the address writes like a
+    # person again after a quiet spell, or EMAIL_AUTO_REPLY_COOL_OFF_HOURS pass (auto_replies).
+    auto_mail_paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["address"]

@@ -8,6 +8,9 @@ bounces and tracking webhooks find the message.
 
 from __future__ import annotations
 
+import smtplib
+
+from anymail.exceptions import AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -72,11 +75,14 @@ def send(message: Message) -> str:
             email.attach(attachment.filename, handle.read(), attachment.content_type)
     try:
         email.send(fail_silently=False)
+    except AnymailError as error:  # the provider's answer (checked first: its HTTP errors are OSErrors too)
+        raise TransportError(str(error), permanent=_permanent(error)) from error
+    except smtplib.SMTPRecipientsRefused as error:
+        raise TransportError(str(error), permanent=True) from error
     except (OSError, ConnectionError) as error:  # SMTP and HTTP transport failures: try again later
         raise TransportError(str(error)) from error
-    except Exception as error:  # Anymail's API errors carry the provider's reason
-        permanent = error.__class__.__name__ in {"AnymailRecipientsRefused", "AnymailInvalidAddress"}
-        raise TransportError(str(error), permanent=permanent) from error
+    except Exception as error:  # any other backend's refusal: retried, then recorded
+        raise TransportError(str(error)) from error
     SentEmail.objects.update_or_create(
         rfc_message_id=message_id,
         defaults={
@@ -88,3 +94,15 @@ def send(message: Message) -> str:
         },
     )
     return message_id
+
+
+# Client errors that another try will not fix; 408 (timeout) and 429 (rate limit) will pass.
+_RETRYABLE_CLIENT_ERRORS = {408, 409, 425, 429}
+
+
+def _permanent(error: AnymailError) -> bool:
+    """An ESP refusal that retrying cannot fix: refused recipients, an invalid address, a 4xx answer."""
+    if isinstance(error, AnymailRecipientsRefused | AnymailInvalidAddress):
+        return True
+    status = error.status_code
+    return isinstance(status, int) and 400 <= status < 500 and status not in _RETRYABLE_CLIENT_ERRORS

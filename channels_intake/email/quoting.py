@@ -2,9 +2,11 @@
 
 Mail clients mark the history they quote in their own words: Gmail "On … wrote:", its Indonesian
 "Pada … menulis:", Outlook's "From: … Sent: …" block (Indonesian "Dari: … Dikirim: …"), "-----Original
-Message-----" / "-----Pesan Asli-----", and "> " prefixes. Signatures start at "-- " or are a mobile
-client's "Sent from my iPhone" / "Dikirim dari …". The visible part is what comes before the first of
-these; the full text is always kept. Forwarded mail is never folded: what was forwarded is the point.
+Message-----" / "-----Pesan Asli-----", and "> " prefixes. Signatures start at "-- " (or a bare "--"
+followed by a short block) or are a mobile client's own last line, "Sent from my iPhone" / "Dikirim dari
+iPhone saya". Customer text that merely looks like these (a "Dari: Jakarta" line, "Kiriman dari …")
+stays visible: hiding what the customer wrote is worse than showing a signature. The visible part is
+what comes before the first of these; the full text is always kept. Forwarded mail is never folded: what was forwarded is the point.
 """
 
 from __future__ import annotations
@@ -29,17 +31,37 @@ _FORWARDED = re.compile(
     r"^\s*-{2,}\s*(?:Forwarded message|Pesan terusan|Pesan yang diteruskan|Begin forwarded message)",
     re.IGNORECASE,
 )
-# Outlook's header block: "From:"/"Dari:" then, within a few lines, "Sent:"/"Dikirim:"/"Date:"/"Tanggal:".
+# Outlook's header block: "From:"/"Dari:" followed, line after line, by more header lines, one of them
+# the date ("Sent:"/"Dikirim:"/"Date:"/"Tanggal:"). A customer's own "Dari: Jakarta / Kepada: Surabaya"
+# has no date line, so it stays visible.
 _HEADER_FROM = re.compile(r"^\s*\*?(?:From|Dari|Van|De)\s*:\*?\s*\S", re.IGNORECASE)
 _HEADER_NEXT = re.compile(
     r"^\s*\*?(?:Sent|Dikirim|Date|Tanggal|Terkirim|To|Kepada|Subject|Perihal|Subjek|Cc)\s*:", re.IGNORECASE
 )
+_HEADER_DATE = re.compile(r"^\s*\*?(?:Sent|Dikirim|Date|Tanggal|Terkirim)\s*:", re.IGNORECASE)
 _UNDERSCORE_RULE = re.compile(r"^\s*_{10,}\s*$")
-_SIGNATURE = re.compile(r"^(?:-- ?|--|__)\s*$")
+# "-- " is the standard signature separator; a bare "--" or "__" is also how people underline things,
+# so after those only a short block without a question is a signature.
+_SIGNATURE = re.compile(r"^-- $")
+_LOOSE_SIGNATURE = re.compile(r"^(?:--|__)\s*$")
+_SIGNATURE_MAX_LINES = {True: 20, False: 8}  # standard separator: True
+_QUESTION = re.compile(r"\?(?:\s|$)")
+# What mobile clients append on their own, as the last line: nothing else. "Kiriman dari Jakarta belum
+# sampai" (kiriman: a shipment) or "Sent via bank transfer" are the customer's words.
+_DEVICE = (
+    r"(?:iPhone|iPad|iPod|Android|Samsung|Galaxy|Huawei|Xiaomi|Redmi|OPPO|vivo|realme|BlackBerry|Pixel"
+    r"|OnePlus|Nokia|Motorola|Sony|Infinix|Mi\b)"
+)
 _MOBILE_SIGNATURE = re.compile(
-    r"^\s*(?:Sent from my \w+|Sent from (?:Yahoo Mail|Mail for Windows|Outlook)\b.*|Get Outlook for \w+.*"
-    r"|Dikirim dari (?:iPhone|iPad|ponsel|Yahoo Mail|Outlook|Samsung|perangkat)\b.*"
-    r"|Kirim(?:an)? dari \w+.*|Sent via \w+.*)\s*$",
+    r"^\s*(?:"
+    rf"Sent from my {_DEVICE}[\w .,&/-]{{0,50}}"  # Sent from my iPhone / Samsung Galaxy smartphone.
+    rf"|Sent via (?:the )?{_DEVICE}[\w .,&/-]{{0,60}}"  # Sent via the Samsung Galaxy S21 5G, an AT&T …
+    r"|Sent from (?:Yahoo Mail|Mail for Windows(?: 10| 11)?|Outlook)(?: (?:on|for) (?:Android|iOS|iPhone|iPad|Windows))?"
+    r"|Get Outlook for (?:Android|iOS)"
+    rf"|(?:Di)?[Kk]irim dari {_DEVICE}(?: saya)?"
+    r"|(?:Di)?[Kk]irim dari (?:ponsel|perangkat|HP|smartphone) [\w ]{0,40}"
+    r"|(?:Di)?[Kk]irim dari (?:Yahoo Mail|Outlook)(?: (?:di|untuk) (?:Android|iOS|iPhone))?"
+    r")\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 
@@ -56,7 +78,11 @@ class Folded:
 
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    # Trailing blanks go, except the one in the standard "-- " signature separator.
+    return "\n".join(
+        "-- " if line.startswith("-- ") and not line.strip("- \t") else line.rstrip()
+        for line in text.split("\n")
+    ).strip("\n")
 
 
 def _is_attribution(lines: list[str], index: int) -> bool:
@@ -71,10 +97,28 @@ def _is_attribution(lines: list[str], index: int) -> bool:
 
 
 def _is_header_block(lines: list[str], index: int) -> bool:
+    """A quoted/forwarded header block: "Dari:" and, in the lines right after it, a date header."""
     if not _HEADER_FROM.match(lines[index]):
         return False
-    following = [line for line in lines[index + 1 : index + 6] if line.strip()]
-    return sum(1 for line in following[:4] if _HEADER_NEXT.match(line)) >= 2
+    following = []
+    for line in lines[index + 1 : index + 6]:
+        if not _HEADER_NEXT.match(line):
+            break
+        following.append(line)
+    return bool(following) and any(_HEADER_DATE.match(line) for line in following)
+
+
+def _signature_start(body: list[str]) -> int | None:
+    """Where the signature starts: the last separator line followed by a short block without a question."""
+    for index in range(len(body) - 1, -1, -1):
+        standard = bool(_SIGNATURE.match(body[index]))
+        if not standard and not _LOOSE_SIGNATURE.match(body[index]):
+            continue
+        block = [line for line in body[index + 1 :] if line.strip()]
+        if len(block) <= _SIGNATURE_MAX_LINES[standard] and not any(_QUESTION.search(line) for line in block):
+            return index
+        return None
+    return None
 
 
 def _quoted_tail_start(lines: list[str]) -> int | None:
@@ -114,13 +158,12 @@ def fold(text: str) -> Folded:
     if quoted_tail is not None:
         cut = quoted_tail
     body = lines[:cut]
-    # Signatures: the last "-- " line, or trailing mobile-client lines.
-    for index in range(len(body) - 1, -1, -1):
-        if _SIGNATURE.match(body[index]):
-            body = body[:index]
-            break
+    # Signatures: a mobile client's line at the very end, then the last separator's short block.
     while body and (not body[-1].strip() or _MOBILE_SIGNATURE.match(body[-1])):
         body = body[:-1]
+    signature = _signature_start(body)
+    if signature is not None:
+        body = body[:signature]
     visible = "\n".join(body).strip()
     if not visible:
         visible = full.strip()

@@ -34,7 +34,7 @@ STATUS = {
     "bounced": DeliveryStatus.FAILED,
     "rejected": DeliveryStatus.FAILED,
     "failed": DeliveryStatus.FAILED,
-    "complained": DeliveryStatus.DELIVERED,
+    "complained": DeliveryStatus.COMPLAINED,
 }
 
 
@@ -94,15 +94,13 @@ def process_tracking_event(event: InboundEvent) -> Outcome:
             return Outcome(InboundEvent.State.PENDING, note="no message with this provider id yet")
         return Outcome(InboundEvent.State.IGNORED, note=f"no outbound message for {payload['message_id']!r}")
     reason = payload.get("mta_response") or payload.get("description") or payload.get("reject_reason") or ""
-    if kind == "complained":
-        error = _("The recipient marked this email as spam.")
-    elif STATUS[kind] == DeliveryStatus.FAILED:
+    if STATUS[kind] == DeliveryStatus.FAILED:
         error = reason or _("The provider could not deliver this email (%(kind)s).") % {"kind": kind}
     else:
-        error = ""
+        error = ""  # a complaint is its own status, not a delivery error
     record_delivery(message, status=STATUS[kind], error=error)
-    if payload.get("recipient") and kind in {"bounced", "complained"}:
-        mark_address(
-            payload["recipient"], bounced=kind == "bounced", complained=kind == "complained", reason=reason
-        )
+    if kind in {"bounced", "complained"}:
+        # The complaint silences automatic mail to the address (EmailAddressStatus.suppressed).
+        address = payload.get("recipient") or message.ticket.contact.email
+        mark_address(address, bounced=kind == "bounced", complained=kind == "complained", reason=reason)
     return Outcome(InboundEvent.State.PROCESSED, ticket_ids=(message.ticket_id,), note=kind)

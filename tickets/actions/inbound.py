@@ -235,18 +235,19 @@ def _live_contact(contact: Contact) -> Contact:
 
 
 def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | None, Ticket | None]:
-    """(ticket to append to, closed ticket a new one should link to)."""
+    """(ticket to append to, closed ticket a new one should link to).
+
+    A hint that names a closed ticket leads to the open ticket an earlier reply to it opened (its
+    successor) when the sender belongs to that conversation, so a thread that goes on after closing
+    opens one new ticket, not one per reply.
+    """
     ticket: Ticket | None = None
-    if inbound.ticket_id is not None:
+    if inbound.references:
+        # The most specific hint first: In-Reply-To, then References from the newest; an email's signed
+        # ticket (inbound.ticket_id) only when none of the ids it references is stored.
+        ticket = _referenced_ticket(inbound.channel, inbound.references)
+    if ticket is None and inbound.ticket_id is not None:
         ticket = Ticket.objects.filter(pk=inbound.ticket_id).first()
-    if ticket is None and inbound.references:
-        referenced = (
-            Message.objects.filter(channel=inbound.channel, external_id__in=list(inbound.references))
-            .select_related("ticket")
-            .order_by("-created_at")
-            .first()
-        )
-        ticket = referenced.ticket if referenced else None
     if ticket is None and inbound.subject_ticket_number is not None:
         candidate = Ticket.objects.filter(pk=inbound.subject_ticket_number).first()
         if candidate is not None and (
@@ -267,8 +268,53 @@ def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | No
     ticket = _follow_merges(ticket)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == Status.CLOSED:
-        return None, ticket
+        successor, newest_closed = _open_successor(ticket, contact)
+        if successor is None:
+            return None, newest_closed
+        ticket = Ticket.objects.select_for_update().get(pk=successor.pk)
+        if ticket.contact_id != contact.pk:
+            ticket.participants.add(contact)  # they answered with the others: they get our answers too
     return ticket, None
+
+
+def _referenced_ticket(channel: str, references: Sequence[str]) -> Ticket | None:
+    """The ticket of the stored message that comes first in ``references`` (most specific first)."""
+    stored = dict(
+        Message.objects.filter(channel=channel, external_id__in=list(references)).values_list(
+            "external_id", "ticket_id"
+        )
+    )
+    for value in references:
+        if value in stored:
+            return Ticket.objects.filter(pk=stored[value]).first()
+    return None
+
+
+def _in_conversation(ticket: Ticket, contact: Contact) -> bool:
+    return ticket.contact_id == contact.pk or ticket.participants.filter(pk=contact.pk).exists()
+
+
+def _open_successor(closed: Ticket, contact: Contact) -> tuple[Ticket | None, Ticket]:
+    """(the newest not-closed ticket opened as the follow-up of ``closed`` or of its own follow-up, the
+    newest closed ticket of that chain), when ``contact`` belongs to the conversation; a new ticket links
+    to the second when there is no first."""
+    seen = {closed.pk}
+    current = closed
+    while True:
+        successor = (
+            Ticket.objects.filter(previous_ticket=current, merged_into__isnull=True)
+            .exclude(pk__in=seen)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if successor is None or not (
+            _in_conversation(successor, contact) or _in_conversation(closed, contact)
+        ):
+            return None, current
+        if successor.status != Status.CLOSED:
+            return successor, current
+        seen.add(successor.pk)
+        current = successor
 
 
 def _reopen_cutoff() -> dt.datetime:

@@ -257,6 +257,7 @@ def record_delivery(
         DeliveryStatus.SENT,
         DeliveryStatus.DELIVERED,
         DeliveryStatus.READ,
+        DeliveryStatus.COMPLAINED,  # nothing that arrives later un-marks a spam complaint
     ]
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message.pk)

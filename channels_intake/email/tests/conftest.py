@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,8 +18,13 @@ WEEKDAY_WEEKEND = "Mon–Fri 08.00–21.00, Sat–Sun and national holidays 09.0
 
 
 def load(name: str, **substitutions: str) -> bytes:
-    """A fixture's bytes with {{PLACEHOLDERS}} filled in (ids that depend on the database)."""
+    """A fixture's bytes with {{PLACEHOLDERS}} filled in (ids that depend on the database).
+
+    ``*.eml.gz`` fixtures (the 20 MB message) are stored compressed so git holds them; they are read
+    back uncompressed, as the mail arrived."""
     raw = (FIXTURES / name).read_bytes()
+    if name.endswith(".gz"):
+        raw = gzip.decompress(raw)
     for key, value in substitutions.items():
         raw = raw.replace(f"{{{{{key}}}}}".encode(), value.encode())
     return raw

@@ -2,7 +2,7 @@
 
 ``FakeImapServer.messages`` maps UID -> raw bytes; ``uidvalidity`` can be changed between polls; and
 ``hang_up_after_fetches`` drops the connection in the middle of a batch, as a dying server or a killed
-network would.
+network would; ``broken_uids`` are messages the server can never deliver (a corrupt message file).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class FakeImapServer(socketserver.ThreadingTCPServer):
         self.stall_at_uid: int | None = None  # stop answering a body fetch of this UID or above
         self.stalled = threading.Event()  # set once a client is left waiting
         self.release = threading.Event()
+        self.broken_uids: set[int] = set()  # a body fetch of these answers NO, every time
         self.body_fetches = 0
         self.commands: list[str] = []
 
@@ -116,6 +117,9 @@ class _ImapHandler(socketserver.StreamRequestHandler):
                     and self.server.body_fetches >= self.server.hang_up_after_fetches
                 ):
                     return False  # the connection dies mid-batch
+                if uid in self.server.broken_uids:
+                    self.send(f"{tag} NO [SERVERBUG] Internal error occurred. Refer to server log.")
+                    return True
                 if self.server.stall_at_uid is not None and uid >= self.server.stall_at_uid:
                     self.server.stalled.set()
                     self.server.release.wait(timeout=30)

@@ -1,4 +1,8 @@
-"""Third parties as real servers on 127.0.0.1: an ESP's sending API (Mailgun's shape)."""
+"""Third parties as real servers on 127.0.0.1: an ESP's sending API (Mailgun's shape).
+
+``script(status, body)`` queues answers served first, once each, in order (Mailgun's real error
+bodies), before the server goes back to accepting.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,10 @@ class FakeMailgunAPI(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _MailgunHandler)
         self.requests: list[dict[str, object]] = []
         self.counter = 0
+        self.scripted: list[tuple[int, bytes, str]] = []
+
+    def script(self, status: int, body: bytes | str, content_type: str = "application/json") -> None:
+        self.scripted.append((status, body.encode() if isinstance(body, str) else body, content_type))
 
     @property
     def url(self) -> str:
@@ -28,12 +36,20 @@ class _MailgunHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
+        if self.server.scripted:
+            status, answer, content_type = self.server.scripted.pop(0)
+            self.server.requests.append({"path": self.path, "body": body, "id": None, "status": status})
+            self._answer(status, answer, content_type)
+            return
         self.server.counter += 1
         message_id = f"20240330030003.{self.server.counter:06d}@sandbox.mailgun.example"
-        self.server.requests.append({"path": self.path, "body": body, "id": message_id})
+        self.server.requests.append({"path": self.path, "body": body, "id": message_id, "status": 200})
         payload = json.dumps({"id": f"<{message_id}>", "message": "Queued. Thank you."}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self._answer(200, payload, "application/json")
+
+    def _answer(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

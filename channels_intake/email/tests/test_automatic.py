@@ -11,6 +11,7 @@ from django.utils import translation
 
 from channels_intake.email import adapter
 from channels_intake.email.auto_replies import out_of_hours_notice
+from channels_intake.email.automatic import is_machine_address
 from channels_intake.email.models import EmailAddressStatus, SentEmail
 from channels_intake.models import InboundEvent
 from sla.models import BusinessCalendar, OpeningHours, TeamCalendar
@@ -67,6 +68,26 @@ def test_a_bounce_quoting_a_forged_message_id_marks_nothing(sent_reply, ingest):
     ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID=forged, RECIPIENT="other@example.test")
     sent_reply.refresh_from_db()
     assert sent_reply.delivery_status == DeliveryStatus.SENT
+    assert not EmailAddressStatus.objects.filter(bounced_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("quoted", ["forged", "someone_else_s"])
+def test_a_forged_bounce_cannot_mark_an_address_we_did_not_mail(quoted, sent_reply, ingest):
+    """Anyone can send us a DSN naming any address; only mail we sent to it makes it a bounce."""
+    message_id = "<CAB123@mail.gmail.example>" if quoted == "someone_else_s" else "<sd.1.m1.0@x>"
+    event = ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID=message_id, RECIPIENT="victim@example.test")
+    assert event.state == InboundEvent.State.IGNORED
+    assert not EmailAddressStatus.objects.filter(address="victim@example.test").exists()
+
+
+def test_a_bounce_without_our_message_id_marks_an_address_we_mailed_recently(sent_reply, ingest):
+    ingest("dsn_bounce_postfix.eml", OUR_MESSAGE_ID="<stripped@mx.example>", RECIPIENT="budi@example.test")
+    assert EmailAddressStatus.objects.get(address="budi@example.test").bounced_at is not None
+    with time_machine.travel(dt.datetime.now(tz=JAKARTA) + dt.timedelta(days=30)):
+        ingest(
+            "dsn_bounce_gmail.eml", OUR_MESSAGE_ID="<stripped-2@mx.example>", RECIPIENT="budi@example.test"
+        )
+    assert EmailAddressStatus.objects.get(address="budi@example.test").bounce_count == 1  # a month on: no
 
 
 def test_a_human_message_gets_an_acknowledgement_with_number_and_status_link(ingest, mailoutbox):
@@ -108,7 +129,7 @@ def test_the_acknowledgement_speaks_the_customer_s_language(ingest, mailoutbox, 
 def test_automatic_mail_never_gets_an_automatic_answer(name, ingest, mailoutbox, weekday_weekend_calendar):
     with time_machine.travel(SATURDAY_EVENING):
         ingest(name)
-        ingest(name.replace(".eml", ".eml"))  # the same again (a re-delivery)
+        ingest(name, source="imap")  # the same again (a re-delivery through another path)
     assert mailoutbox == []
 
 
@@ -252,3 +273,77 @@ def test_automatic_detection_reads_the_headers_real_responders_use():
     assert reason("Return-Path: <>") == "empty return-path"
     assert reason("List-Id: <promo.list.example>") == "mailing list"
     assert reason("X-Spam-Flag: YES") == "spam"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "noreply.shop@tokopedia.example",
+        "notifications-noreply@linkedin.example",
+        "no_reply@bank.example",
+        "donotreply@pajak.example",
+        "do-not-reply@airline.example",
+        "do_not_reply@x.example",
+        "NoReply+promo@shop.example",
+        "info.noreply@shop.example",
+        "mailer-daemon@mx.example",
+        "bounces+123-abc@sendgrid.example",
+        "auto-reply@helpdesk.example",
+    ],
+)
+def test_no_reply_senders_are_recognised_in_their_many_spellings(address):
+    assert is_machine_address(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["budi@example.test", "noreplyanto@gmail.example", "renoreply@x.example", "notifications@x.example"],
+)
+def test_people_are_not_mistaken_for_no_reply_senders(address):
+    assert not is_machine_address(address)
+
+
+def _robot_mail(number: int, *, marked: bool = False) -> bytes:
+    auto = "Auto-Submitted: auto-replied\n" if marked else ""
+    return (
+        f"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <w{number}@loop.example>\n{auto}"
+        f"Subject: Laporan otomatis {number}\n\nPesan {number}\n"
+    ).encode()
+
+
+def test_after_the_cap_an_unmarked_robot_gets_nothing_in_later_windows(ingest, mailoutbox, settings):
+    """A robot writing every 10 minutes without marking its mail: the cap stops us for good, not per hour."""
+    settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = 3
+    settings.EMAIL_AUTO_REPLY_WINDOW_MINUTES = 60
+    start = dt.datetime(2025, 11, 17, 10, 0, tzinfo=JAKARTA)
+    with time_machine.travel(start, tick=False) as clock:
+        for number in range(6 * 5):  # five windows
+            ingest(_robot_mail(number))
+            clock.shift(dt.timedelta(minutes=10))
+        assert len(mailoutbox) == 3
+        assert EmailAddressStatus.objects.get(address="robot@loop.example").auto_mail_paused_at is not None
+        clock.move_to(start + dt.timedelta(hours=25))  # the long cool-off
+        for number in range(100, 106):
+            ingest(_robot_mail(number))
+            clock.shift(dt.timedelta(minutes=10))
+    assert len(mailoutbox) == 6  # one more cap's worth a day, no more
+
+
+def test_a_person_writing_after_a_quiet_spell_lifts_the_pause(ingest, mailoutbox, settings):
+    settings.EMAIL_AUTO_REPLY_MAX_PER_RECIPIENT = 2
+    start = dt.datetime(2025, 11, 17, 10, 0, tzinfo=JAKARTA)
+    with time_machine.travel(start, tick=False) as clock:
+        for number in range(4):
+            ingest(_robot_mail(number))
+            clock.shift(dt.timedelta(minutes=1))
+        assert len(mailoutbox) == 2
+        clock.shift(dt.timedelta(hours=3))
+        ingest(_robot_mail(50, marked=True))  # machine mail lifts nothing
+        assert len(mailoutbox) == 2
+        clock.shift(dt.timedelta(hours=2))
+        ingest(
+            b"From: robot@loop.example\nTo: cs@tokoku.example\nMessage-ID: <person@loop.example>\n"
+            b"Subject: Maaf, sistem kami kemarin error\n\nMohon abaikan email otomatis kami kemarin.\n"
+        )
+    assert len(mailoutbox) == 3
+    assert EmailAddressStatus.objects.get(address="robot@loop.example").auto_mail_paused_at is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels_intake.email.tests.conftest import FIXTURES
+from channels_intake.email.tests.conftest import FIXTURES, load
 from channels_intake.models import InboundEvent
 from tickets.models import Direction, Message, Ticket
 
@@ -209,12 +209,46 @@ CORPUS: dict[str, dict] = {
         "text": ["resi JT0099887766"],
         "hidden": ["Toko Makmur Jaya", "Mohon kirim barang retur"],
     },
+    # 21 MB: a 15.6 MB uncompressed scan (over the 10 MB part limit: dropped with a note) and a small PDF.
+    "big_20mb_scanned_receipt.eml.gz": {
+        "sender": "hendra.g@mail.example",
+        "subject": "Bukti transfer pesanan INV/20240405/MPL/3655501234 (hasil scan)",
+        "text": ["Terlampir hasil scan bukti transfer dan invoice"],
+        "attachments": [("invoice-3655501234.pdf", "application/pdf", "")],
+    },
+    # Customer text that looks like a signature or a quote header to a careless folder: kept visible.
+    "kiriman_dari_not_a_signature.eml": {
+        "sender": "lestari.w@gmail.example",
+        "text": ["INV/20240401/MPL/3698765432", "Kiriman dari Jakarta belum sampai juga"],
+    },
+    "sent_via_not_a_signature.eml": {
+        "sender": "kevin.tan@gmail.example",
+        "text": ["Sent via BCA mobile banking to the virtual account"],
+        "language": "en",
+    },
+    "double_dash_before_order_details.eml": {
+        "sender": "yusuf.r@mail.example",
+        "text": ["Alamat benar: Jl. Melati No. 21", "Bisa diubah sebelum dikirim?"],
+    },
+    "dari_kepada_in_customer_text.eml": {
+        "sender": "sri.handayani@yahoo.example",
+        "text": ["Dari: Toko Batik Laweyan, Solo", "Sudah seminggu statusnya tidak berubah."],
+    },
+    "signature_short_block.eml": {
+        "sender": "anton@mail.example",
+        "text": ["Mohon invoice atas nama PT Makmur Jaya"],
+        "hidden": ["Purchasing, PT Makmur Jaya", "Dikirim dari Yahoo Mail di Android"],
+    },
 }
 
 
 def test_the_corpus_has_at_least_forty_real_world_fixtures():
-    assert len(list(FIXTURES.glob("*.eml"))) >= 40
+    assert len(list(FIXTURES.glob("*.eml")) + list(FIXTURES.glob("*.eml.gz"))) >= 40
     assert all((FIXTURES / name).exists() for name in CORPUS)
+
+
+def test_the_20_mb_fixture_really_is_a_20_mb_message():
+    assert len(load("big_20mb_scanned_receipt.eml.gz")) > 20 * 1024 * 1024
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))

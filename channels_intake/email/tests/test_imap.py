@@ -192,3 +192,52 @@ def test_a_poller_process_killed_mid_batch_neither_skips_nor_duplicates(django_c
             assert poll_mailbox(mailbox) == 5
     assert sorted(InboundEvent.objects.values_list("headers__uid", flat=True)) == list(range(1, 9))
     assert Message.objects.count() == 8
+
+
+def test_a_message_the_server_can_never_deliver_is_quarantined_after_three_tries_and_skipped(poll, settings):
+    settings.EMAIL_IMAP_MAX_FETCH_ATTEMPTS = 3
+    server = FakeImapServer({uid: _mail(uid) for uid in range(1, 6)})
+    server.broken_uids = {3}
+    with running(server):
+        mailbox = _mailbox(server)
+        assert poll(mailbox) == 2  # 1 and 2; 3 fails
+        assert mailbox.last_uid == 2 and "3" in mailbox.last_error
+        assert poll(mailbox) == 0  # 3 fails again: still transient
+        assert mailbox.last_uid == 2
+        assert poll(mailbox) == 2  # third failure: 3 is quarantined, 4 and 5 come in
+    assert mailbox.last_uid == 5 and mailbox.last_error == ""
+    assert Ticket.objects.count() == 4
+    quarantined = InboundEvent.objects.get(state=InboundEvent.State.QUARANTINED)
+    assert quarantined.source == "imap" and quarantined.account == "CS Gmail"
+    assert quarantined.headers["uid"] == 3
+    assert "UID 3" in quarantined.error and "SERVERBUG" in quarantined.error
+
+
+def test_the_mailbox_form_never_shows_the_password_and_keeps_it_when_left_blank(admin_client):
+    mailbox = Mailbox.objects.create(
+        name="CS Gmail", host="imap.gmail.example", username="cs@tokoku.example", password="app-pass-secret"
+    )
+    page = admin_client.get(f"/admin/channels_intake/mailbox/{mailbox.pk}/change/").content.decode()
+    assert "app-pass-secret" not in page
+    form = {
+        "name": "CS Gmail",
+        "host": "imap.gmail.example",
+        "port": "993",
+        "security": "ssl",
+        "username": "cs@tokoku.example",
+        "password": "",
+        "folder": "INBOX",
+        "active": "on",
+    }
+    response = admin_client.post(f"/admin/channels_intake/mailbox/{mailbox.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    mailbox.refresh_from_db()
+    assert mailbox.password == "app-pass-secret"
+    response = admin_client.post(
+        f"/admin/channels_intake/mailbox/{mailbox.pk}/change/", {**form, "password": "new-app-pass"}
+    )
+    mailbox.refresh_from_db()
+    assert mailbox.password == "new-app-pass"
+    add = {**form, "name": "Other", "password": ""}
+    assert admin_client.post("/admin/channels_intake/mailbox/add/", add).status_code == 200  # required
+    assert not Mailbox.objects.filter(name="Other").exists()

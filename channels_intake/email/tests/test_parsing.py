@@ -115,6 +115,22 @@ def test_headers_decode_split_multibyte_words_and_raw_8bit():
         ("> only a quote", "> only a quote"),  # never an empty visible part
         ("Lihat:\n\n---------- Forwarded message ---------\nFrom: Toko\n\nisi", None),  # forwarded: kept
         ("Penjual menulis:\nbarang sudah dikirim", None),  # a sentence, not an attribution
+        ("Oke.\n\nSent from my iPhone", "Oke."),
+        ("Oke.\n\nSent from my Samsung Galaxy smartphone.", "Oke."),
+        ("Oke.\n\nSent via Samsung Galaxy", "Oke."),
+        ("Oke.\n\nKirim dari Yahoo Mail di Android", "Oke."),
+        ("Oke.\n\nGet Outlook for Android", "Oke."),
+        ("Oke.\nKiriman dari Jakarta belum sampai juga", None),  # "kiriman" is a shipment
+        ("Oke.\nKirim dari Surabaya tanggal 3", None),
+        ("Paid.\nSent via bank transfer yesterday", None),
+        ("Paid.\nSent from my office account at BCA", None),
+        ("Dikirim dari iPhone saya\nTapi belum sampai", None),  # not at the end
+        ("Data:\n--\n" + "\n".join(f"baris {n}" for n in range(9)), None),  # a long block is not a signature
+        ("Data:\n--\nNomor INV/1\nBisa dicek?", None),  # a question is not a signature
+        ("Oke.\n\n-- \n" + "\n".join(f"PT Makmur {n}" for n in range(12)), "Oke."),  # "-- ": longer allowed
+        ("Oke.\n\nDari: Jakarta\nKepada: Surabaya\nPerihal: paket", None),  # no date: not a quote header
+        ("Oke.\n\nDari: CS Tokoku\n\nDikirim: Senin\nlama", None),  # not in a row
+        ("Oke.\n\nDari: CS Tokoku <cs@x.example>\nTanggal: 1 April 2024\nlama", "Oke."),
     ],
 )
 def test_quoted_history_and_signatures_fold_away(text, visible):

@@ -119,3 +119,110 @@ def test_a_web_form_ticket_answered_by_email_takes_the_email_reply(
         "reply_to_our_signed_id.eml", CUSTOMER=CUSTOMER, OUR_MESSAGE_ID=ours, TICKET=str(ticket.pk)
     )
     assert event.ticket_ids == [ticket.pk]
+
+
+def _closed_thread(personas, django_capture_on_commit_callbacks, *, participant: str = ""):
+    ticket = customer_ticket(sender="budi@example.test")
+    if participant:
+        ticket.participants.add(customer_ticket(sender=participant).contact)
+    ours = _agent_reply(ticket, personas, django_capture_on_commit_callbacks)
+    actions.change_status(ticket, status=Status.CLOSED, by=personas.agent)
+    return ticket, ours
+
+
+def _reply(ingest, ticket, *, message_id, in_reply_to, references, customer=CUSTOMER):
+    return ingest(
+        "reply_in_closed_thread.eml",
+        CUSTOMER=customer,
+        TICKET=str(ticket.pk),
+        MESSAGE_ID=message_id,
+        IN_REPLY_TO=in_reply_to,
+        REFERENCES=references,
+    )
+
+
+def test_later_replies_in_a_closed_thread_join_the_ticket_the_first_reply_opened(
+    personas, ingest, django_capture_on_commit_callbacks
+):
+    closed, ours = _closed_thread(personas, django_capture_on_commit_callbacks)
+    first = _reply(ingest, closed, message_id="<reply-a@gmail.example>", in_reply_to=ours, references=ours)
+    successor = Ticket.objects.get(pk=first.ticket_ids[0])
+    assert successor.pk != closed.pk and successor.previous_ticket_id == closed.pk
+    second = _reply(
+        ingest,
+        closed,
+        message_id="<reply-b@gmail.example>",
+        in_reply_to="<reply-a@gmail.example>",
+        references=f"{ours} <reply-a@gmail.example>",
+    )
+    third = _reply(ingest, closed, message_id="<reply-c@gmail.example>", in_reply_to=ours, references=ours)
+    assert second.ticket_ids == [successor.pk]
+    assert third.ticket_ids == [successor.pk]
+    assert Ticket.objects.count() == 2
+    assert successor.messages.filter(direction=Direction.INBOUND).count() == 3
+
+
+def test_two_participants_answering_the_same_old_mail_land_in_one_successor_ticket(
+    personas, ingest, django_capture_on_commit_callbacks
+):
+    closed, ours = _closed_thread(
+        personas, django_capture_on_commit_callbacks, participant="ani@example.test"
+    )
+    budi = _reply(ingest, closed, message_id="<budi-late@gmail.example>", in_reply_to=ours, references=ours)
+    ani = _reply(
+        ingest,
+        closed,
+        message_id="<ani-late@gmail.example>",
+        in_reply_to=ours,
+        references=ours,
+        customer="Ani <ani@example.test>",
+    )
+    successor = Ticket.objects.get(pk=budi.ticket_ids[0])
+    assert ani.ticket_ids == [successor.pk]
+    assert {c.email for c in successor.participants.all()} == {"ani@example.test"}
+
+
+def test_a_stranger_answering_an_old_mail_does_not_join_its_successor(
+    personas, ingest, django_capture_on_commit_callbacks
+):
+    closed, ours = _closed_thread(personas, django_capture_on_commit_callbacks)
+    budi = _reply(ingest, closed, message_id="<budi-late@gmail.example>", in_reply_to=ours, references=ours)
+    stranger = _reply(
+        ingest,
+        closed,
+        message_id="<stranger@evil.example>",
+        in_reply_to=ours,
+        references=ours,
+        customer="Orang Lain <lain@evil.example>",
+    )
+    assert stranger.ticket_ids != budi.ticket_ids
+    assert Ticket.objects.get(pk=stranger.ticket_ids[0]).previous_ticket_id == closed.pk
+
+
+def test_the_most_specific_reference_wins_over_an_older_one(ingest):
+    """In-Reply-To names the message on ticket A; References also name one stored later on ticket B
+    (a split-off question): the message answered is the hint, not whichever was stored last."""
+    answered = customer_ticket(sender="budi@example.test", external_id="<answered@gmail.example>")
+    later = customer_ticket(sender="budi@example.test", external_id="<later@gmail.example>", subject="Lain")
+    event = _reply(
+        ingest,
+        answered,
+        message_id="<most-specific@gmail.example>",
+        in_reply_to="<answered@gmail.example>",
+        references="<later@gmail.example> <answered@gmail.example>",
+    )
+    assert event.ticket_ids == [answered.pk]
+    assert later.messages.count() == 1
+
+
+def test_when_the_follow_up_is_closed_too_the_next_reply_links_to_the_newest_closed_one(
+    personas, ingest, django_capture_on_commit_callbacks
+):
+    closed, ours = _closed_thread(personas, django_capture_on_commit_callbacks)
+    first = _reply(ingest, closed, message_id="<late-1@gmail.example>", in_reply_to=ours, references=ours)
+    follow_up = Ticket.objects.get(pk=first.ticket_ids[0])
+    actions.change_status(follow_up, status=Status.CLOSED, by=personas.agent)
+    again = _reply(ingest, closed, message_id="<late-2@gmail.example>", in_reply_to=ours, references=ours)
+    newest = Ticket.objects.get(pk=again.ticket_ids[0])
+    assert newest.pk not in (closed.pk, follow_up.pk)
+    assert newest.previous_ticket_id == follow_up.pk  # the conversation's latest ticket, not the first

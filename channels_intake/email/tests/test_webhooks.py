@@ -255,7 +255,7 @@ def _mailgun_tracking(event: str, message_id: str, **extra: object) -> bytes:
             DeliveryStatus.FAILED,
             "bounced_at",
         ),
-        ("complained", {}, DeliveryStatus.DELIVERED, "complained_at"),
+        ("complained", {}, "complained", "complained_at"),
     ],
 )
 def test_tracking_webhooks_update_the_reply_found_by_the_provider_s_id(
@@ -319,3 +319,32 @@ def test_mail_the_esp_flagged_as_spam_gets_no_acknowledgement(
     message = Message.objects.get()
     assert message.is_automatic and message.metadata["spam"] is True
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_spam_complaint_is_shown_as_such_and_stops_automatic_mail(
+    client, personas, mailoutbox, settings, ingest, django_capture_on_commit_callbacks
+):
+    ticket = customer_ticket(sender="budi@example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = actions.reply(ticket, by=personas.agent, text="Paket sudah dikirim ulang.")
+    reply.refresh_from_db()
+    for event in ("delivered", "complained", "opened"):  # a late "opened" does not hide the complaint
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/anymail/mailgun/tracking/",
+                data=_mailgun_tracking(event, reply.external_id.strip("<>"), **{"user-variables": {}}),
+                content_type="application/json",
+                **basic(),
+            )
+        assert response.status_code == 200
+    reply.refresh_from_db()
+    assert reply.delivery_status == "complained"
+    assert reply.delivery_error == ""
+    client.force_login(personas.agent)
+    page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "Marked as spam by the recipient" in page or "Ditandai sebagai spam oleh penerima" in page
+    assert "Not delivered" not in page and "Tidak terkirim" not in page
+    mailoutbox.clear()
+    ingest(b"From: budi@example.test\nMessage-ID: <after-complaint@example.test>\nSubject: baru\n\nhalo\n")
+    assert mailoutbox == []  # no acknowledgement to someone who called our mail spam

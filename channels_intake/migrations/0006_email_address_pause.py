@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels_intake', '0004_chat'),
+        ('channels_intake', '0005_chat_hours_from_team_calendar'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels_intake', '0005_email_address_pause'),
+        ('channels_intake', '0006_email_address_pause'),
     ]
 
     operations = [

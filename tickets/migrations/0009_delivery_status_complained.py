@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0006_contact_search_trigram'),
+        ('tickets', '0008_event_kind_channel'),
     ]
 
     operations = [

@@ -3,54 +3,73 @@
 Card numbers: only the first 6 and last 4 digits may be kept (what a card-fraud report needs).
 OTPs and passwords: support never asks for them, so a message carrying one is masked and flagged as a
 fraud signal. Phone numbers, order numbers and amounts must survive untouched.
+
+``redact(text)`` works on plain text, ``redact(html, html=True)`` on sanitised HTML (entities such as
+``&nbsp;`` and inline tags between digit groups), ``redact_data`` on JSON-like values.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-
-# 13-19 digits, optionally grouped by single spaces or dashes, not glued to other digits, letters or the
-# separators order numbers use ("INV/2024/...", "ORD-...").
-_CARD_CANDIDATE = re.compile(r"(?<![\w/.+-])(?:\d[ -]?){12,18}\d(?![\w/])")
-
-# "OTP 123456", "kode OTP saya: 123456", "kode verifikasi 1234", "PIN: 123456", "password: hunter2",
-# "kata sandi saya adalah abc123". The secret is what follows the keyword and optional filler words.
-_SECRET_KEYWORDS = (
-    r"otp|one[- ]time[- ]password|kode\s+(?:otp|verifikasi|keamanan|rahasia|sms)|verification\s+code|"
-    r"security\s+code|pin|password|passwd|kata\s+sandi|sandi"
-)
-_FILLER = r"(?:\s*\b(?:saya|aku|anda|kamu|my|your|is|adalah|yaitu|yakni|ialah|nya)\b|\s*[=:-])*\s*"
-_SECRET = re.compile(
-    rf"(?P<keyword>\b(?:{_SECRET_KEYWORDS})\b){_FILLER}\s*(?P<secret>(?=\S*\d)[A-Za-z0-9@#$%^&*!?._-]{{4,64}})",
-    re.IGNORECASE,
-)
-# Words that follow a keyword in ordinary sentences and are not secrets ("OTP tidak masuk").
-_NOT_SECRETS = {
-    "tidak",
-    "belum",
-    "sudah",
-    "salah",
-    "expired",
-    "kadaluarsa",
-    "dikirim",
-    "masuk",
-    "baru",
-    "lagi",
-    "reset",
-    "lupa",
-    "ganti",
-    "diganti",
-    "berubah",
-    "forgot",
-    "change",
-    "changed",
-    "never",
-    "not",
-}
 
 CARD_MASK_CHAR = "*"
 SECRET_MASK = "[disamarkan]"
+CARD_FIRST_DIGITS = "23456"
+
+# --- Building blocks -------------------------------------------------------------------------------
+
+# Spaces people (and word processors) put between digit groups: space, no-break, thin, narrow no-break,
+# figure spaces; zero-width characters hide anywhere.
+_SPACE = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_ZERO_WIDTH = r"[\u200b-\u200d\u2060\ufeff]"
+_ENTITY_SPACE = r"&(?:nbsp|thinsp|ensp|emsp|#160|#x0*a0|#8201|#8239);"
+# Inline tags only: block tags (td, p, li, br, div) separate numbers that are not one card.
+_INLINE_TAG = r"</?(?:a|abbr|b|bdi|bdo|code|em|font|i|mark|s|small|span|strong|sub|sup|u)\b[^<>]{0,300}>"
+
+
+def _separator(html: bool) -> str:
+    space = f"(?:{_SPACE}|{_ENTITY_SPACE}|{_INLINE_TAG})" if html else _SPACE
+    zw = f"{_ZERO_WIDTH}*"
+    return rf"(?:{zw}(?:{space}{{1,3}}|{space}?[-.]{space}?){zw}|{_ZERO_WIDTH}+)"
+
+
+def _space(html: bool) -> str:
+    return rf"(?:\s|{_ENTITY_SPACE}|{_INLINE_TAG})" if html else r"\s"
+
+
+# A run of digit groups. What it is glued to decides where a card may start or end: never in a group
+# glued to letters or to the separators order numbers and phone numbers use ("INV/2024/...", "ORD-...",
+# "JNE0012...", "+62 ..."); an underscore is a boundary ("kartu_4111....png").
+def _run_pattern(html: bool) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\d)\d+(?:{_separator(html)}\d+)*")
+
+
+_GLUED_BEFORE = re.compile(r"[^\W_]|[/+.\-]")
+_GLUED_AFTER = re.compile(r"[^\W_]|/")
+
+
+def _token_pattern(html: bool) -> re.Pattern[str]:
+    return re.compile(rf"(?P<sep>{_separator(html)})|(?P<digits>\d+)")
+
+
+_RUN = {False: _run_pattern(False), True: _run_pattern(True)}
+_TOKEN = {False: _token_pattern(False), True: _token_pattern(True)}
+_TAG = re.compile(r"<[^<>]*>")
+# Indonesian mobile numbers (08..., 628...) at the start of a run: never part of a card window.
+_PHONE = re.compile(r"(?:62|0)[ \u00a0.\-]?8(?:[ \u00a0.\-]?\d){7,11}(?!\d)")
+_LOCAL_PHONE = re.compile(r"8(?:[ \u00a0.\-]?\d){7,11}(?!\d)")
+_COUNTRY_CODE_BEFORE = re.compile(r"\(?\+?62\)?[ \u00a0.\-]?$")
+
+# Words right before a number that say it is not a card: ID card (NIK/KTP), tracking, account, order
+# numbers, prepaid electricity tokens.
+_NOT_CARD_CONTEXT = re.compile(
+    r"(?:\bnik|\bktp|\bkk|\bnpwp|\bresi|\bawb|\btracking|\bno\.?\s*rek(?:ening)?|\brekening|\baccount|"
+    r"\border|\bpesanan|\binvoice|\binv|\bva|\bvirtual\s+account|\btelepon|\bphone|\bhp|\bwa|\btoken)"
+    r"\W{0,4}\S{0,12}\W{0,3}$",
+    re.IGNORECASE,
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -65,25 +84,15 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-# Words right before a number that say it is not a card: ID card (NIK/KTP), tracking, account, order numbers.
-_NOT_CARD_CONTEXT = re.compile(
-    r"(?:\bnik|\bktp|\bkk|\bnpwp|\bresi|\bawb|\btracking|\bno\.?\s*rek(?:ening)?|\brekening|\baccount|"
-    r"\border|\bpesanan|\binvoice|\binv|\bva|\bvirtual\s+account|\btelepon|\bphone|\bhp|\bwa)\W{0,4}\S{0,12}\W{0,3}$",
-    re.IGNORECASE,
-)
-
-
-def _looks_like_card(digits: str, before: str) -> bool:
+def _looks_like_card(digits: str) -> bool:
     if not 13 <= len(digits) <= 19 or not luhn_valid(digits):
         return False
     # Card networks' numbers start with 2-6 (Mastercard 2-series, Amex/JCB/Diners 3, Visa 4, Mastercard 5,
     # Discover/UnionPay/GPN 6); Indonesian mobile numbers start with 0, 8 or 62.
-    if digits[0] not in "23456":
+    if digits[0] not in CARD_FIRST_DIGITS:
         return False
     # 62-prefixed numbers up to 14 digits are Indonesian phone numbers (62 8xx...), not cards.
-    if digits.startswith("628") and len(digits) <= 14:
-        return False
-    return not _NOT_CARD_CONTEXT.search(before[-30:])
+    return not (digits.startswith("628") and len(digits) <= 14)
 
 
 @dataclass
@@ -98,37 +107,307 @@ class Redaction:
         return bool(self.cards or self.secrets)
 
 
-def redact(text: str) -> Redaction:
-    """Mask card numbers and disclosed OTPs/passwords in ``text``."""
+def masked_kinds(redactions: Iterable[Redaction | None]) -> list[str]:
+    """What was masked across several redactions, for the ticket's SECURITY event."""
+    kinds: set[str] = set()
+    for item in redactions:
+        if item is not None:
+            kinds.update(item.kinds)
+    return sorted(kinds)
+
+
+# --- Cards -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Group:
+    start: int  # offsets in the run
+    end: int
+    digits: str
+    dotted: bool  # a dot separates it from the group before
+
+
+def _groups(run: str, html: bool) -> list[_Group]:
+    groups: list[_Group] = []
+    dotted = False
+    for token in _TOKEN[html].finditer(run):
+        if token.group("sep") is not None:
+            dotted = "." in _TAG.sub("", token.group("sep"))
+        else:
+            groups.append(_Group(token.start(), token.end(), token.group("digits"), dotted))
+            dotted = False
+    return groups
+
+
+def _phone_prefix(run: str, groups: list[_Group], *, after_country_code: bool) -> int:
+    """How many leading groups of the run are Indonesian phone numbers (one after another).
+
+    ``after_country_code``: the run follows "+62 " or "(+62)", so it starts with the 8 of the operator.
+    """
+    ends = {group.end: index for index, group in enumerate(groups)}
+    index = 0
+    while index < len(groups):
+        pattern = _LOCAL_PHONE if index == 0 and after_country_code else _PHONE
+        match = pattern.match(run, groups[index].start)
+        if match is None or match.end() not in ends:  # a phone number never ends inside a group
+            break
+        index = ends[match.end()] + 1
+    return index
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """Groups of a run no card window may contain (phone numbers), start at (glued to a prefix, after
+    "NIK") or end at (glued to a suffix)."""
+
+    blocked: frozenset[int]
+    no_start: frozenset[int]
+    no_end: frozenset[int]
+
+
+def _longest_from(groups: list[_Group], i: int, end: int, limits: _Limits) -> tuple[int, int] | None:
+    """The longest card window starting at group ``i`` and ending before group ``end``."""
+    if i in limits.no_start or i in limits.blocked or groups[i].digits[0] not in CARD_FIRST_DIGITS:
+        return None
+    best: tuple[int, int] | None = None
+    digits = ""
+    thousands = True  # so far every later group is ".ddd": thousands separators (Rp 12.345.678.901.234)
+    for j in range(i, end):
+        digits += groups[j].digits
+        if len(digits) > 19 or j in limits.blocked:
+            break
+        if j > i:
+            thousands = thousands and groups[j].dotted and len(groups[j].digits) == 3
+        card_shaped = len(digits) >= 13 and j not in limits.no_end and not (j > i and thousands)
+        if card_shaped and _looks_like_card(digits):
+            best = (i, j)
+    return best
+
+
+def _length(groups: list[_Group], window: tuple[int, int]) -> int:
+    return sum(len(group.digits) for group in groups[window[0] : window[1] + 1])
+
+
+def _windows(groups: list[_Group], lo: int, hi: int, limits: _Limits) -> list[tuple[int, int]]:
+    """Card windows in groups[lo:hi], left to right; where windows overlap, the longest wins (so a card
+    followed by its CVV is masked whole, and a date before a card does not take the card's digits).
+    Linear in the number of groups: a pasted list of a thousand cards is fine."""
+    found: list[tuple[int, int]] = []
+    i = lo
+    while i < hi:
+        first = _longest_from(groups, i, hi, limits)
+        if first is None:
+            i += 1
+            continue
+        best = first
+        for k in range(i + 1, first[1] + 1):
+            other = _longest_from(groups, k, hi, limits)
+            if other is not None and _length(groups, other) > _length(groups, best):
+                best = other
+        if best[0] - i > 1:  # a shorter card may fit entirely before the longer one
+            found += _windows(groups, i, best[0], limits)
+        found.append(best)
+        i = best[1] + 1
+    return found
+
+
+def _phones(run: str, groups: list[_Group], *, after_country_code: bool) -> set[int]:
+    """Groups of the Indonesian phone numbers the run starts with (one or more, one after another).
+
+    ``after_country_code``: the run follows "(+62) ", so it starts with the 8 of the operator. A
+    62-number in four-digit groups that starts a longer card window is a card (UnionPay 6282-6288).
+    """
+    ends = {group.end: index for index, group in enumerate(groups)}
+    index = 0
+    while index < len(groups):
+        pattern = _LOCAL_PHONE if index == 0 and after_country_code else _PHONE
+        match = pattern.match(run, groups[index].start)
+        if match is None or match.end() not in ends:  # a phone number never ends inside a group
+            break
+        last = ends[match.end()]
+        in_fours = all(len(group.digits) == 4 for group in groups[index : last + 1])
+        if (
+            match.group(0).startswith("62")
+            and in_fours
+            and _longest_from(groups, index, len(groups), _NO_LIMITS)
+        ):
+            break
+        index = ends[match.end()] + 1
+    return set(range(index))
+
+
+_NO_LIMITS = _Limits(frozenset(), frozenset(), frozenset())
+
+
+def _limits(text: str, match: re.Match[str], groups: list[_Group]) -> _Limits:
+    start, end = match.start(), match.end()
+    no_start: set[int] = set()
+    no_end: set[int] = set()
+    if start and _GLUED_BEFORE.match(text, start - 1):
+        no_start.add(0)
+        no_end.add(0)
+    if end < len(text) and _GLUED_AFTER.match(text, end):
+        no_start.add(len(groups) - 1)
+        no_end.add(len(groups) - 1)
+    after_code = bool(_COUNTRY_CODE_BEFORE.search(text[max(0, start - 8) : start]))
+    phones = _phones(match.group(0), groups, after_country_code=after_code)
+    # Numbers after words like "NIK", "resi", "token" are not cards, also further into the run.
+    for index, group in enumerate(groups):
+        if group.digits[0] in CARD_FIRST_DIGITS and _NOT_CARD_CONTEXT.search(
+            text[max(0, start + group.start - 40) : start + group.start]
+        ):
+            no_start.add(index)
+    return _Limits(frozenset(phones), frozenset(no_start), frozenset(no_end))
+
+
+def _mask_cards(text: str, result: Redaction, html: bool) -> str:
+    def mask_run(match: re.Match[str]) -> str:
+        run = match.group(0)
+        groups = _groups(run, html)
+        if sum(len(group.digits) for group in groups) < 13:
+            return run
+        pieces: list[str] = []
+        position = 0
+        for i, j in _windows(groups, 0, len(groups), _limits(text, match, groups)):
+            start, end = groups[i].start, groups[j].end
+            digits = "".join(group.digits for group in groups[i : j + 1])
+            result.cards += 1
+            tags = "".join(_TAG.findall(run[start:end])) if html else ""
+            masked = digits[:6] + CARD_MASK_CHAR * (len(digits) - 10) + digits[-4:]
+            pieces += [run[position:start], masked, tags]
+            position = end
+        return "".join(pieces) + run[position:]
+
+    return _RUN[html].sub(mask_run, text)
+
+
+# --- OTPs and passwords ----------------------------------------------------------------------------
+
+_SECRET_KEYWORDS = (
+    r"otp|one[- ]time[- ]password|passcode|"
+    r"kode\s+(?:otp|verifikasi|keamanan|rahasia|sms|akses|aktivasi|login)|"
+    r"verification\s+code|security\s+code|m-?pin|pin|password|passwd|kata\s+sandi|sandi"
+)
+# Words that say the code is an OTP when a bare "kode" (kode pos, kode promo, kode booking...) is near.
+_OTP_NEARBY = re.compile(
+    r"\b(?:otp|one[- ]time|verifikasi|verification|password|passcode|sandi|pin|aktivasi|keamanan|security)\b",
+    re.IGNORECASE,
+)
+_STRONG_FILLERS = {"is", "was", "adalah", "yaitu", "yakni", "ialah", ":", "="}
+_FILLER_WORDS = r"saya|aku|anda|kamu|my|your|the|is|was|adalah|yaitu|yakni|ialah|nya|itu|ini"
+# Codes with digits: "482913", "Rahasia123", "12 34 56" (spaced digits, 4 to 8 in all).
+_DIGIT_SECRET = r"\d{1,4}(?:[ \u00a0.\-]\d{1,4}){1,7}(?![\w])|(?=[^\s<&]*\d)[A-Za-z0-9@#$%^&*!?._\-]{4,64}"
+_ALPHA_SECRET = r"[A-Za-z][A-Za-z@#$%^&*!?._\-]{3,63}"
+# Words that follow a keyword in ordinary sentences and are not secrets ("OTP tidak masuk").
+_NOT_SECRETS = frozenset(
+    """
+    tidak tak gak nggak ngga enggak belum sudah udah salah benar betul expired kadaluarsa kedaluwarsa
+    dikirim masuk baru lagi reset lupa ganti berubah hilang kena apa mana berapa bagaimana gimana kenapa
+    mengapa sekarang tadi kemarin terus selalu juga masih dong kak min sih hanya cuma sama lama kosong
+    error eror gagal valid aman bocor hack kehack lemah kuat panjang pendek untuk dari yang dan atau tapi
+    karena pernah sendiri tersebut bisa harus perlu mau akan ada apakah
+    forgot change changed never not wrong invalid incorrect required missing blocked locked still also
+    sent delayed late gone different same too very weak strong correct arriving working coming please
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+# Indonesian passive/state forms (dicuri, diblokir, terkunci, berubah, kehapus) are words, not passwords.
+_AFFIXED_WORD = re.compile(r"^(?:di|ter|ber|ke)[a-z]{3,}$", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"\s*(?:[.,!?;)\n]|$)")
+
+
+def _secret_patterns(html: bool) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    sp = _space(html)
+    filler = rf"(?P<filler>(?:{sp}*\b(?:{_FILLER_WORDS})\b|{sp}*[=:\-])*{sp}*)"
+    keyword_first = re.compile(
+        rf"\b(?:{_SECRET_KEYWORDS})(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET}|{_ALPHA_SECRET})",
+        re.IGNORECASE,
+    )
+    # "123456 adalah kode OTP saya", "482913 is my verification code"
+    secret_first = re.compile(
+        rf"(?<![\w*])(?P<secret>\d{{4,8}}|\d{{1,4}}(?:[ .\-]\d{{1,4}}){{1,7}})(?![\w*])"
+        rf"(?={sp}+(?:adalah|itu|ini|yaitu|ialah|is|=)\b{sp}*(?:(?:my|the|your)\b{sp}*)?(?:kode{sp}+)?"
+        rf"(?:otp|verifikasi|verification\s+code|one[- ]time\s+password|pin|kode\s+keamanan|security\s+code)\b)",
+        re.IGNORECASE,
+    )
+    bare_code = re.compile(rf"\bkode(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET})", re.IGNORECASE)
+    return keyword_first, secret_first, bare_code
+
+
+_SECRETS = {False: _secret_patterns(False), True: _secret_patterns(True)}
+
+
+def _is_secret(secret: str, match: re.Match[str], text: str) -> bool:
+    if secret.lower() in _NOT_SECRETS or CARD_MASK_CHAR in secret or secret == SECRET_MASK:
+        return False
+    if any(char.isdigit() for char in secret):
+        return sum(char.isdigit() for char in secret) >= 4 or not secret.replace(" ", "").isdigit()
+    # A word without digits is a password only when said so ("password: rahasia", "my otp is abcdef")
+    # or when it ends the sentence after "saya"/"my" ("password saya rahasia").
+    if _AFFIXED_WORD.match(secret):
+        return False
+    filler = match.groupdict().get("filler") or ""
+    words = set(re.findall(r"[=:]|\w+", filler.lower()))
+    if words & _STRONG_FILLERS:
+        return True
+    return bool(words & {"saya", "aku", "my"}) and bool(_CLAUSE_END.match(text, match.end("secret")))
+
+
+def _mask_secrets(text: str, result: Redaction, html: bool) -> str:
+    keyword_first, secret_first, bare_code = _SECRETS[html]
+
+    def mask(match: re.Match[str], *, nearby: bool = False) -> str:
+        secret = match.group("secret")
+        trimmed = secret.rstrip(".,")  # a full stop ends the sentence; "!" may be part of a password
+        if not trimmed or not _is_secret(trimmed, match, match.string):
+            return match.group(0)
+        if nearby:
+            around = match.string[max(0, match.start() - 80) : match.end() + 80]
+            if not _OTP_NEARBY.search(around):
+                return match.group(0)
+        result.secrets += 1
+        start, end = match.start("secret") - match.start(0), match.end("secret") - match.start(0)
+        whole = match.group(0)
+        return whole[:start] + SECRET_MASK + secret[len(trimmed) :] + whole[end:]
+
+    text = keyword_first.sub(mask, text)
+    text = secret_first.sub(mask, text)
+    return bare_code.sub(lambda match: mask(match, nearby=True), text)
+
+
+# --- The step --------------------------------------------------------------------------------------
+
+
+def redact(text: str, *, html: bool = False) -> Redaction:
+    """Mask card numbers and disclosed OTPs/passwords in ``text`` (sanitised HTML with ``html=True``)."""
     if not text:
         return Redaction(text=text or "")
     result = Redaction(text=text)
-
-    def mask_card(match: re.Match[str]) -> str:
-        raw = match.group(0)
-        digits = re.sub(r"\D", "", raw)
-        if not _looks_like_card(digits, text[: match.start()]):
-            return raw
-        result.cards += 1
-        return digits[:6] + CARD_MASK_CHAR * (len(digits) - 10) + digits[-4:]
-
-    masked = _CARD_CANDIDATE.sub(mask_card, text)
-
-    def mask_secret(match: re.Match[str]) -> str:
-        secret = match.group("secret")
-        if secret.lower() in _NOT_SECRETS:
-            return match.group(0)
-        # Masked card numbers ("411111******1111") are already safe.
-        if CARD_MASK_CHAR in secret:
-            return match.group(0)
-        result.secrets += 1
-        start = match.start("secret") - match.start(0)
-        return match.group(0)[:start] + SECRET_MASK
-
-    masked = _SECRET.sub(mask_secret, masked)
-    result.text = masked
+    masked = _mask_cards(text, result, html)
+    result.text = _mask_secrets(masked, result, html)
     if result.cards:
         result.kinds.append("card")
     if result.secrets:
         result.kinds.append("secret")
     return result
+
+
+def redact_data(value: object, *, keep: Collection[str] = ()) -> tuple[object, list[str]]:
+    """``value`` (JSON-like: dicts, lists, strings) with every string redacted, and what was masked.
+
+    Strings under a key in ``keep`` stay as they are: provider identifiers (sender ids, media ids, URLs)
+    that later work needs verbatim and that customers do not write.
+    """
+    kinds: set[str] = set()
+
+    def walk(item: object) -> object:
+        if isinstance(item, str):
+            redaction = redact(item)
+            kinds.update(redaction.kinds)
+            return redaction.text
+        if isinstance(item, Mapping):
+            return {key: value if key in keep else walk(value) for key, value in item.items()}
+        if isinstance(item, list | tuple):
+            return [walk(element) for element in item]
+        return item
+
+    return walk(value), sorted(kinds)

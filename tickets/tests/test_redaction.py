@@ -117,3 +117,144 @@ def test_an_attachment_name_with_a_card_number_is_masked():
     attachment = ticket.messages.get().attachments.get()
     assert attachment.filename == "kartu 411111******1111.png"
     assert attachment.content_type == "image/png"
+
+
+# --- Card numbers followed by CVV/expiry digits, unusual separators, HTML ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kartu 4111 1111 1111 1111 123", "Kartu 411111******1111 123"),  # CVV after the number
+        ("kartu 4111111111111111 123", "kartu 411111******1111 123"),
+        ("Nomor kartu 5555 5555 5555 4444 12 26", "Nomor kartu 555555******4444 12 26"),  # expiry 12/26
+        ("kartu 5555-5555-5555-4444 exp 12/26", "kartu 555555******4444 exp 12/26"),
+        ("tgl 2024 01 01 kartu 4111 1111 1111 1111", "tgl 2024 01 01 kartu 411111******1111"),
+        ("tanggal 15 4111 1111 1111 1111 ditagih", "tanggal 15 411111******1111 ditagih"),
+        (
+            "dua kartu: 4111 1111 1111 1111 5555 5555 5555 4444",
+            "dua kartu: 411111******1111 555555******4444",
+        ),
+        ("kartu 4111\u00a01111\u00a01111\u00a01111 dipakai", "kartu 411111******1111 dipakai"),
+        ("kartu 4111\u20091111\u20091111\u20091111", "kartu 411111******1111"),  # thin spaces
+        ("kartu 4111\u202f1111\u202f1111\u202f1111", "kartu 411111******1111"),  # narrow no-break spaces
+        ("kartu 4111.1111.1111.1111", "kartu 411111******1111"),
+        ("kartu 4111 - 1111 - 1111 - 1111", "kartu 411111******1111"),
+        ("kartu 4111\u200b1111\u200b1111\u200b1111", "kartu 411111******1111"),  # zero-width spaces
+        ("foto_kartu_4111111111111111", "foto_kartu_411111******1111"),
+    ],
+)
+def test_it_masks_card_numbers_with_trailing_digit_groups_and_unusual_separators(text, expected):
+    result = redact(text)
+    assert result.text == expected
+    assert result.cards == expected.count("******")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hubungi +62 812-3456-7890 atau 081234567890",
+        "HP 0812 3456 7890 0813 9876 5432",  # two phone numbers in a row
+        "no hp 0812-3456-7890 / 0857 1234 5678",
+        "Pesanan INV/20260301/MPL/3612345678 belum sampai",
+        "Total Rp 1.250.000 (Rp 12.345.678.901.234)",  # thousands separators are not card groups
+        "NIK 3171 2345 6789 0001",
+        "NIK: 3171234567890001, KK 3171234567890002",
+        "nomor resi JNE0012345678 dan JP1234567890123",
+        "kode booking 2024 0101 1234 jam 10.30",
+        "Rekening BCA 123 456 7890 a.n. Budi",
+        "Token listrik 1234 5678 9012 3456 7890",  # 20 digits, PLN prepaid token
+    ],
+)
+def test_it_keeps_phone_numbers_order_numbers_ids_and_amounts_in_digit_runs(text):
+    result = redact(text)
+    assert result.text == text
+    assert not result.flagged
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>kartu 4111&nbsp;1111&nbsp;1111&nbsp;1111</p>", "<p>kartu 411111******1111</p>"),
+        ("<p>4111&#160;1111&#xa0;1111 1111</p>", "<p>411111******1111</p>"),
+        ("<p>kartu <b>4111</b> 1111 1111 1111 ya</p>", "<p>kartu <b>411111******1111</b> ya</p>"),
+        (
+            '<p>kartu <span style="color:#123456">4111 1111</span> 1111 1111</p>',
+            '<p>kartu <span style="color:#123456">411111******1111</span></p>',
+        ),
+        ("<p>OTP saya: <b>482913</b></p>", "<p>OTP saya: <b>[disamarkan]</b></p>"),
+        ("<p>kode OTP&nbsp;482913</p>", "<p>kode OTP&nbsp;[disamarkan]</p>"),
+    ],
+)
+def test_it_masks_cards_and_otps_in_sanitised_html(html, expected):
+    result = redact(html, html=True)
+    assert result.text == expected
+    assert result.flagged
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<table><tr><td>4111</td><td>1111</td><td>1111</td><td>1111</td></tr></table>",  # four cells
+        "<p>Total Rp&nbsp;1.250.000, HP 0812&nbsp;3456&nbsp;7890</p>",
+        '<p><a href="https://shop.example/INV/20260301/MPL/3612345678">pesanan</a></p>',
+    ],
+)
+def test_it_leaves_table_cells_amounts_and_links_in_html_alone(html):
+    result = redact(html, html=True)
+    assert result.text == html
+    assert not result.flagged
+
+
+# --- OTP and password disclosures ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password saya rahasia", "password saya [disamarkan]"),
+        ("my otp is abcdef", "my otp is [disamarkan]"),
+        ("123456 adalah kode OTP saya", "[disamarkan] adalah kode OTP saya"),
+        ("482913 is my verification code", "[disamarkan] is my verification code"),
+        ("otp: 12 34 56", "otp: [disamarkan]"),
+        ("kode verifikasi 4 8 2 9 1 3", "kode verifikasi [disamarkan]"),
+        ("PIN saya 123456", "PIN saya [disamarkan]"),
+        ("sandi: Rahasia123", "sandi: [disamarkan]"),
+        ("OTP-nya 482913 kak", "OTP-nya [disamarkan] kak"),
+        ("kode OTP saya 482913.", "kode OTP saya [disamarkan]."),  # the full stop is not the secret
+        ("Saya dapat SMS OTP dari bank. Kode: 482913", "Saya dapat SMS OTP dari bank. Kode: [disamarkan]"),
+        (
+            "Kode: 482913, itu kode verifikasi dari aplikasi",
+            "Kode: [disamarkan], itu kode verifikasi dari aplikasi",
+        ),
+    ],
+)
+def test_it_masks_otps_and_passwords_disclosed_in_everyday_phrasing(text, expected):
+    result = redact(text)
+    assert result.text == expected
+    assert result.secrets == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kode: 482913",  # "kode" alone: kode pos, kode promo, kode booking... no OTP word nearby
+        "kode promo HEMAT50 tidak bisa dipakai",
+        "kode pos 12345",
+        "Kode: 12345 (kode pos Jakarta)",
+        "kode booking: AB12345",
+        "nomor resi JNE0012345678",
+        "Pesanan 123456 OTP tidak masuk",
+        "password saya diganti orang",
+        "password saya hilang, tolong bantu",
+        "my otp is not arriving",
+        "my OTP is expired",
+        "PIN saya diblokir setelah 3 kali salah",
+        "Ganti password sekarang",
+        "OTP saya nggak masuk-masuk",
+    ],
+)
+def test_it_leaves_codes_that_are_not_otps_and_talk_about_passwords_alone(text):
+    result = redact(text)
+    assert result.text == text
+    assert not result.flagged

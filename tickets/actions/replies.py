@@ -14,6 +14,7 @@ from tickets.actions.base import (
     ActionError,
     after_change,
     event,
+    flag_security,
     locked,
     publish,
     set_status,
@@ -29,7 +30,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.redaction import redact
+from tickets.redaction import masked_kinds, redact
 
 
 @transaction.atomic
@@ -65,8 +66,9 @@ def reply(
         next_attempt_at=now,
         created_at=now,
     )
+    masked = list(body.kinds)
     for item in attachments:
-        store_attachment(message, filename=item.filename, content=item.content)
+        masked += store_attachment(message, filename=item.filename, content=item.content).masked
     fields = ["last_agent_message_at", "updated_at"]
     ticket.last_agent_message_at = now
     ticket.updated_at = now
@@ -75,6 +77,7 @@ def reply(
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
     event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now)
+    flag_security(ticket, masked, actor=by, message=message, at=now)
     if status is not None and status != ticket.status:
         set_status(ticket, status, by=by, now=now)
     elif ticket.status == Status.NEW:
@@ -103,11 +106,13 @@ def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[Inboun
         delivery_status=DeliveryStatus.SENT,
         created_at=now,
     )
+    masked = list(body.kinds)
     for item in attachments:
-        store_attachment(message, filename=item.filename, content=item.content)
+        masked += store_attachment(message, filename=item.filename, content=item.content).masked
     ticket.updated_at = now
     ticket.save(update_fields=["updated_at"])
     event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
+    flag_security(ticket, masked, actor=by, message=message, at=now)
     publish(ticket, "note")
     return message
 
@@ -132,7 +137,9 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
         raise ActionError(_("This ticket is closed. The customer's next message will open a new ticket."))
     if ticket.merged_into_id:
         raise ActionError(_("This ticket was merged into another ticket; reply there."))
-    values = [value.strip() for value in variables]
+    # Variables are stored in the metadata: redacted like any text an agent types.
+    redactions = [redact(value.strip()) for value in variables]
+    values = [item.text for item in redactions]
     if len(values) != template.variable_count or not all(values):
         raise ActionError(
             _("The template “%(name)s” needs %(count)d filled-in values.")
@@ -142,12 +149,13 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
 
     check_can_send(ticket, kind="template")
     now = timezone.now()
+    rendered = redact(template.render(values))
     message = Message.objects.create(
         ticket=ticket,
         direction=Direction.OUTBOUND,
         channel=ticket.channel,
         author_user=by,
-        text=redact(template.render(values)).text,
+        text=rendered.text,
         subject=ticket.subject,
         delivery_status=DeliveryStatus.QUEUED,
         next_attempt_at=now,
@@ -164,6 +172,7 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
     event(
         ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after={"template": template.name}
     )
+    flag_security(ticket, masked_kinds([rendered, *redactions]), actor=by, message=message, at=now)
     if ticket.status == Status.NEW:
         set_status(ticket, Status.OPEN, by=by, now=now)
     after_change(ticket, reason="agent_reply")
@@ -180,21 +189,26 @@ def add_attachment(message: Message, *, filename: str, content: bytes, key: str 
     often the task runs. Returns None when it was already attached.
     """
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+        # The ticket before the message, the order every other action locks in (merge moves messages).
+        ticket = locked(Ticket(pk=Message.objects.values_list("ticket_id", flat=True).get(pk=message.pk)))
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.ticket_id != ticket.pk:  # merged away before we got the lock
+            ticket = locked(Ticket(pk=message.ticket_id))
         keys = list(message.metadata.get("attached_keys") or [])
         if key and key in keys:
             return None
-        attachment = store_attachment(message, filename=filename, content=content)
+        stored = store_attachment(message, filename=filename, content=content)
         if key:
             message.metadata = {**message.metadata, "attached_keys": [*keys, key]}
             message.save(update_fields=["metadata"])
         event(
-            message.ticket,
+            ticket,
             TicketEvent.Kind.MESSAGE,
             message=message,
-            after={"attachment": attachment.filename},
+            after={"attachment": stored.attachment.filename},
         )
-        return attachment
+        flag_security(ticket, stored.masked, message=message)
+        return stored.attachment
 
 
 def record_delivery(

@@ -258,3 +258,195 @@ def test_it_leaves_codes_that_are_not_otps_and_talk_about_passwords_alone(text):
     result = redact(text)
     assert result.text == text
     assert not result.flagged
+
+
+# --- Every entry point: attachments, order numbers, names, agent replies and notes -------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 20
+
+
+def security_events(ticket):
+    return list(ticket.events.filter(kind=TicketEvent.Kind.SECURITY).values_list("after", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("kartu_4111111111111111.png", "kartu_411111******1111.png"),
+        ("4111-1111-1111-1111_depan.jpg", "411111******1111_depan.jpg"),
+        ("otp 123456.png", "otp [disamarkan].png"),
+        ("C:\\Users\\budi\\kartu 5555555555554444.pdf", "kartu 555555******4444.pdf"),
+    ],
+)
+def test_card_numbers_and_otps_in_file_names_are_masked_and_the_extension_kept(name, expected):
+    from tickets.attachments import clean_filename
+
+    assert clean_filename(name).text == expected
+    assert clean_filename(name).flagged
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "INV-20260301-MPL-3612345678.pdf",
+        "bukti transfer Rp1.250.000.jpg",
+        "IMG_20260301_101530.jpg",
+        "wa 0812-3456-7890.png",
+    ],
+)
+def test_ordinary_file_names_are_kept_as_they_are(name):
+    from tickets.attachments import clean_filename
+
+    assert clean_filename(name).text == name
+    assert not clean_filename(name).flagged
+
+
+@pytest.mark.django_db
+def test_a_card_only_in_an_attachment_name_flags_the_ticket():
+    from tickets.inbound import InboundAttachment
+
+    ticket = customer_ticket(
+        "lihat lampiran", attachments=(InboundAttachment(filename="kartu_4111111111111111.png", content=PNG),)
+    )
+    ticket.refresh_from_db()
+    assert ticket.messages.get().attachments.get().filename == "kartu_411111******1111.png"
+    assert ticket.security_flag
+    assert security_events(ticket) == [{"masked": ["card"]}]
+
+
+@pytest.mark.django_db
+def test_a_channel_file_attached_later_with_a_card_in_its_name_flags_the_ticket():
+    from tickets import actions
+
+    ticket = customer_ticket("[Image]", channel="whatsapp", kind="phone", sender="+6281234567890")
+    attachment = actions.add_attachment(
+        ticket.messages.get(), filename="kartu 4111 1111 1111 1111.jpg", content=PNG, key="media-1"
+    )
+    ticket.refresh_from_db()
+    assert attachment is not None and attachment.filename == "kartu 411111******1111.jpg"
+    assert ticket.security_flag
+    assert security_events(ticket) == [{"masked": ["card"]}]
+
+
+@pytest.mark.django_db
+def test_an_agent_reply_with_a_card_is_masked_and_flags_the_ticket(personas):
+    from tickets import actions
+
+    ticket = customer_ticket("Kartu saya dipakai orang")
+    assert not ticket.security_flag
+    message = actions.reply(ticket, by=personas.agent, text="Kartu 4111 1111 1111 1111 sudah kami blokir.")
+    ticket.refresh_from_db()
+    assert message.text == "Kartu 411111******1111 sudah kami blokir."
+    assert ticket.security_flag
+    event = ticket.events.get(kind=TicketEvent.Kind.SECURITY)
+    assert event.after == {"masked": ["card"]}
+    assert event.actor == personas.agent
+
+
+@pytest.mark.django_db
+def test_a_note_or_a_reply_attachment_with_a_card_in_its_name_flags_the_ticket(personas):
+    from tickets import actions
+    from tickets.inbound import InboundAttachment
+
+    ticket = customer_ticket("Kartu saya dipakai orang")
+    actions.add_note(ticket, by=personas.agent, text="Nasabah bilang OTP 482913 diminta penelpon")
+    actions.reply(
+        ticket,
+        by=personas.agent,
+        text="Terlampir surat blokir",
+        attachments=(InboundAttachment(filename="blokir_5555555555554444.pdf", content=b"%PDF-1.4\n"),),
+    )
+    ticket.refresh_from_db()
+    assert ticket.messages.get(direction="note").text == "Nasabah bilang OTP [disamarkan] diminta penelpon"
+    assert ticket.security_flag
+    assert security_events(ticket) == [{"masked": ["secret"]}, {"masked": ["card"]}]
+
+
+@pytest.mark.django_db
+def test_an_agent_reply_without_secrets_does_not_flag_the_ticket(personas):
+    from tickets import actions
+
+    ticket = customer_ticket("Pesanan saya belum sampai")
+    actions.reply(
+        ticket, by=personas.agent, text="Pesanan INV/20260301/MPL/3612345678 dikirim, total Rp 1.250.000."
+    )
+    ticket.refresh_from_db()
+    assert not ticket.security_flag
+    assert not security_events(ticket)
+
+
+@pytest.mark.django_db
+def test_a_card_typed_as_the_order_number_is_masked_and_flags_the_ticket():
+    ticket = customer_ticket("Tolong cek", order_ref="4111 1111 1111 1111")
+    assert ticket.order_ref == "411111******1111"
+    assert ticket.security_flag
+    assert security_events(ticket) == [{"masked": ["card"]}]
+
+
+@pytest.mark.django_db
+def test_an_ordinary_order_number_is_kept_and_does_not_flag():
+    ticket = customer_ticket("Tolong cek", order_ref="INV/20260301/MPL/3612345678")
+    assert ticket.order_ref == "INV/20260301/MPL/3612345678"
+    assert not ticket.security_flag
+
+
+@pytest.mark.django_db
+def test_an_agent_setting_a_card_as_the_order_number_gets_it_masked_and_the_ticket_flagged(personas):
+    from tickets import actions
+
+    ticket = customer_ticket("Tolong cek")
+    actions.set_order_ref(ticket, order_ref="5555-5555-5555-4444", by=personas.agent)
+    ticket.refresh_from_db()
+    assert ticket.order_ref == "555555******4444"
+    assert ticket.security_flag
+    assert "5555555555554444" not in str(list(ticket.events.values_list("before", "after")))
+
+
+@pytest.mark.django_db
+def test_a_card_in_the_customers_name_is_masked_on_the_contact_and_its_identity():
+    ticket = customer_ticket("Halo", name="Budi 4111111111111111")
+    contact = ticket.contact
+    assert contact.name == "Budi 411111******1111"
+    assert contact.identities.get().display_name == "Budi 411111******1111"
+    ticket.refresh_from_db()
+    assert ticket.security_flag
+
+
+@pytest.mark.django_db
+def test_a_phone_ticket_from_the_desk_masks_subject_order_number_and_name(agent_client):
+    from tickets.models import Ticket
+
+    agent_client.post(
+        "/desk/phone/new/",
+        {
+            "phone": "0812-3456-7890",
+            "name": "Ibu Sari",
+            "requester_role": "buyer",
+            "order_ref": "4111111111111111",
+            "subject": "Kartu 4111 1111 1111 1111 dipakai",
+            "text": "Penelpon bilang kartunya dipakai orang.",
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Kartu 411111******1111 dipakai"
+    assert ticket.order_ref == "411111******1111"
+    assert ticket.security_flag
+
+
+@pytest.mark.django_db
+def test_an_api_ticket_masks_the_order_number(api):
+    response = api.post(
+        "/api/tickets/",
+        {
+            "channel": "phone",
+            "phone": "0812-3456-7890",
+            "name": "Rina",
+            "subject": "Top up",
+            "text": "Sudah bayar",
+            "order_ref": "5555 5555 5555 4444",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["order_ref"] == "555555******4444"
+    assert response.json()["security_flag"]

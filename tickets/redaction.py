@@ -11,7 +11,7 @@ fraud signal. Phone numbers, order numbers and amounts must survive untouched.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 CARD_MASK_CHAR = "*"
@@ -312,6 +312,7 @@ _NOT_SECRETS = frozenset(
 )
 # Indonesian passive/state forms (dicuri, diblokir, terkunci, berubah, kehapus) are words, not passwords.
 _AFFIXED_WORD = re.compile(r"^(?:di|ter|ber|ke)[a-z]{3,}$", re.IGNORECASE)
+_ADDRESS = re.compile(r"@|[A-Za-z]\.[A-Za-z]{2,}")
 _CLAUSE_END = re.compile(r"\s*(?:[.,!?;)\n]|$)")
 
 
@@ -319,7 +320,7 @@ def _secret_patterns(html: bool) -> tuple[re.Pattern[str], re.Pattern[str], re.P
     sp = _space(html)
     filler = rf"(?P<filler>(?:{sp}*\b(?:{_FILLER_WORDS})\b|{sp}*[=:\-])*{sp}*)"
     keyword_first = re.compile(
-        rf"\b(?:{_SECRET_KEYWORDS})(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET}|{_ALPHA_SECRET})",
+        rf"(?<![\w-])(?:{_SECRET_KEYWORDS})(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET}|{_ALPHA_SECRET})",
         re.IGNORECASE,
     )
     # "123456 adalah kode OTP saya", "482913 is my verification code"
@@ -329,7 +330,9 @@ def _secret_patterns(html: bool) -> tuple[re.Pattern[str], re.Pattern[str], re.P
         rf"(?:otp|verifikasi|verification\s+code|one[- ]time\s+password|pin|kode\s+keamanan|security\s+code)\b)",
         re.IGNORECASE,
     )
-    bare_code = re.compile(rf"\bkode(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET})", re.IGNORECASE)
+    bare_code = re.compile(
+        rf"(?<![\w-])kode(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET})", re.IGNORECASE
+    )
     return keyword_first, secret_first, bare_code
 
 
@@ -338,6 +341,8 @@ _SECRETS = {False: _secret_patterns(False), True: _secret_patterns(True)}
 
 def _is_secret(secret: str, match: re.Match[str], text: str) -> bool:
     if secret.lower() in _NOT_SECRETS or CARD_MASK_CHAR in secret or secret == SECRET_MASK:
+        return False
+    if _ADDRESS.search(secret):  # "otp-1@mail.example", "pin.example.com": addresses, not secrets
         return False
     if any(char.isdigit() for char in secret):
         return sum(char.isdigit() for char in secret) >= 4 or not secret.replace(" ", "").isdigit()
@@ -391,11 +396,14 @@ def redact(text: str, *, html: bool = False) -> Redaction:
     return result
 
 
-def redact_data(value: object, *, keep: Collection[str] = ()) -> tuple[object, list[str]]:
+def redact_data(
+    value: object, *, keep: Callable[[str], bool] = lambda key: False
+) -> tuple[object, list[str]]:
     """``value`` (JSON-like: dicts, lists, strings) with every string redacted, and what was masked.
 
-    Strings under a key in ``keep`` stay as they are: provider identifiers (sender ids, media ids, URLs)
-    that later work needs verbatim and that customers do not write.
+    Strings (and lists of strings) under a key for which ``keep(key)`` is true stay as they are:
+    provider identifiers (sender ids, media ids, URLs) that later work needs verbatim and that
+    customers do not write. Nested objects under such a key are still redacted.
     """
     kinds: set[str] = set()
 
@@ -405,7 +413,10 @@ def redact_data(value: object, *, keep: Collection[str] = ()) -> tuple[object, l
             kinds.update(redaction.kinds)
             return redaction.text
         if isinstance(item, Mapping):
-            return {key: value if key in keep else walk(value) for key, value in item.items()}
+            return {
+                key: value if keep(str(key)) and not isinstance(value, Mapping) else walk(value)
+                for key, value in item.items()
+            }
         if isinstance(item, list | tuple):
             return [walk(element) for element in item]
         return item

@@ -231,7 +231,7 @@ METADATA_IDENTIFIERS = frozenset(
 def redact_metadata(metadata: dict[str, object]) -> tuple[dict[str, object], list[str]]:
     """The one place inbound metadata is redacted before it is stored on a Message (dropped part
     names, quick-reply titles, story captions...), and what was masked."""
-    clean, kinds = redact_data(dict(metadata), keep=METADATA_IDENTIFIERS)
+    clean, kinds = redact_data(dict(metadata), keep=METADATA_IDENTIFIERS.__contains__)
     return dict(clean) if isinstance(clean, dict) else {}, kinds
 
 

@@ -252,6 +252,8 @@ def test_it_masks_otps_and_passwords_disclosed_in_everyday_phrasing(text, expect
         "PIN saya diblokir setelah 3 kali salah",
         "Ganti password sekarang",
         "OTP saya nggak masuk-masuk",
+        "Message-ID: <card-otp-1@mail.example>",  # an address is not a secret
+        "kirim OTP ke budi.otp2024@gmail.com",
     ],
 )
 def test_it_leaves_codes_that_are_not_otps_and_talk_about_passwords_alone(text):

@@ -1,21 +1,12 @@
-"""The one redaction step every text passes through before it is stored.
-
-Card numbers: only the first 6 and last 4 digits may be kept (what a card-fraud report needs).
-OTPs and passwords: support never asks for them, so a message carrying one is masked and flagged as a
-fraud signal. Phone numbers, order numbers and amounts must survive untouched.
-
-``redact(text)`` works on plain text, ``redact(html, html=True)`` on sanitised HTML (entities such as
-``&nbsp;`` and inline tags between digit groups), ``redact_data`` on JSON-like values.
-"""
+"""Card numbers: runs of digit groups searched for Luhn-valid 13-19 digit windows, masked to first 6 +
+last 4. Phone numbers, order numbers, IDs and amounts in the same runs are left alone."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CARD_MASK_CHAR = "*"
-SECRET_MASK = "[disamarkan]"
 CARD_FIRST_DIGITS = "23456"
 
 # --- Building blocks -------------------------------------------------------------------------------
@@ -35,7 +26,8 @@ def _separator(html: bool) -> str:
     return rf"(?:{zw}(?:{space}{{1,3}}|{space}?[-.]{space}?){zw}|{_ZERO_WIDTH}+)"
 
 
-def _space(html: bool) -> str:
+def space(html: bool) -> str:
+    """Whitespace between words (a keyword and its secret); in HTML also &nbsp; and inline tags."""
     return rf"(?:\s|{_ENTITY_SPACE}|{_INLINE_TAG})" if html else r"\s"
 
 
@@ -95,27 +87,6 @@ def _looks_like_card(digits: str) -> bool:
     return not (digits.startswith("628") and len(digits) <= 14)
 
 
-@dataclass
-class Redaction:
-    text: str
-    cards: int = 0
-    secrets: int = 0
-    kinds: list[str] = field(default_factory=list)
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.cards or self.secrets)
-
-
-def masked_kinds(redactions: Iterable[Redaction | None]) -> list[str]:
-    """What was masked across several redactions, for the ticket's SECURITY event."""
-    kinds: set[str] = set()
-    for item in redactions:
-        if item is not None:
-            kinds.update(item.kinds)
-    return sorted(kinds)
-
-
 # --- Cards -----------------------------------------------------------------------------------------
 
 
@@ -137,22 +108,6 @@ def _groups(run: str, html: bool) -> list[_Group]:
             groups.append(_Group(token.start(), token.end(), token.group("digits"), dotted))
             dotted = False
     return groups
-
-
-def _phone_prefix(run: str, groups: list[_Group], *, after_country_code: bool) -> int:
-    """How many leading groups of the run are Indonesian phone numbers (one after another).
-
-    ``after_country_code``: the run follows "+62 " or "(+62)", so it starts with the 8 of the operator.
-    """
-    ends = {group.end: index for index, group in enumerate(groups)}
-    index = 0
-    while index < len(groups):
-        pattern = _LOCAL_PHONE if index == 0 and after_country_code else _PHONE
-        match = pattern.match(run, groups[index].start)
-        if match is None or match.end() not in ends:  # a phone number never ends inside a group
-            break
-        index = ends[match.end()] + 1
-    return index
 
 
 @dataclass(frozen=True)
@@ -260,8 +215,12 @@ def _limits(text: str, match: re.Match[str], groups: list[_Group]) -> _Limits:
     return _Limits(frozenset(phones), frozenset(no_start), frozenset(no_end))
 
 
-def _mask_cards(text: str, result: Redaction, html: bool) -> str:
+def mask_cards(text: str, *, html: bool) -> tuple[str, int]:
+    """``text`` with card numbers masked to first 6 + last 4, and how many."""
+    count = 0
+
     def mask_run(match: re.Match[str]) -> str:
+        nonlocal count
         run = match.group(0)
         groups = _groups(run, html)
         if sum(len(group.digits) for group in groups) < 13:
@@ -271,154 +230,12 @@ def _mask_cards(text: str, result: Redaction, html: bool) -> str:
         for i, j in _windows(groups, 0, len(groups), _limits(text, match, groups)):
             start, end = groups[i].start, groups[j].end
             digits = "".join(group.digits for group in groups[i : j + 1])
-            result.cards += 1
+            count += 1
             tags = "".join(_TAG.findall(run[start:end])) if html else ""
             masked = digits[:6] + CARD_MASK_CHAR * (len(digits) - 10) + digits[-4:]
             pieces += [run[position:start], masked, tags]
             position = end
         return "".join(pieces) + run[position:]
 
-    return _RUN[html].sub(mask_run, text)
-
-
-# --- OTPs and passwords ----------------------------------------------------------------------------
-
-_SECRET_KEYWORDS = (
-    r"otp|one[- ]time[- ]password|passcode|"
-    r"kode\s+(?:otp|verifikasi|keamanan|rahasia|sms|akses|aktivasi|login)|"
-    r"verification\s+code|security\s+code|m-?pin|pin|password|passwd|kata\s+sandi|sandi"
-)
-# Words that say the code is an OTP when a bare "kode" (kode pos, kode promo, kode booking...) is near.
-_OTP_NEARBY = re.compile(
-    r"\b(?:otp|one[- ]time|verifikasi|verification|password|passcode|sandi|pin|aktivasi|keamanan|security)\b",
-    re.IGNORECASE,
-)
-_STRONG_FILLERS = {"is", "was", "adalah", "yaitu", "yakni", "ialah", ":", "="}
-_FILLER_WORDS = r"saya|aku|anda|kamu|my|your|the|is|was|adalah|yaitu|yakni|ialah|nya|itu|ini"
-# Codes with digits: "482913", "Rahasia123", "12 34 56" (spaced digits, 4 to 8 in all).
-_DIGIT_SECRET = r"\d{1,4}(?:[ \u00a0.\-]\d{1,4}){1,7}(?![\w])|(?=[^\s<&]*\d)[A-Za-z0-9@#$%^&*!?._\-]{4,64}"
-_ALPHA_SECRET = r"[A-Za-z][A-Za-z@#$%^&*!?._\-]{3,63}"
-# Words that follow a keyword in ordinary sentences and are not secrets ("OTP tidak masuk").
-_NOT_SECRETS = frozenset(
-    """
-    tidak tak gak nggak ngga enggak belum sudah udah salah benar betul expired kadaluarsa kedaluwarsa
-    dikirim masuk baru lagi reset lupa ganti berubah hilang kena apa mana berapa bagaimana gimana kenapa
-    mengapa sekarang tadi kemarin terus selalu juga masih dong kak min sih hanya cuma sama lama kosong
-    error eror gagal valid aman bocor hack kehack lemah kuat panjang pendek untuk dari yang dan atau tapi
-    karena pernah sendiri tersebut bisa harus perlu mau akan ada apakah
-    forgot change changed never not wrong invalid incorrect required missing blocked locked still also
-    sent delayed late gone different same too very weak strong correct arriving working coming please
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
-# Indonesian passive/state forms (dicuri, diblokir, terkunci, berubah, kehapus) are words, not passwords.
-_AFFIXED_WORD = re.compile(r"^(?:di|ter|ber|ke)[a-z]{3,}$", re.IGNORECASE)
-_ADDRESS = re.compile(r"@|[A-Za-z]\.[A-Za-z]{2,}")
-_CLAUSE_END = re.compile(r"\s*(?:[.,!?;)\n]|$)")
-
-
-def _secret_patterns(html: bool) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    sp = _space(html)
-    filler = rf"(?P<filler>(?:{sp}*\b(?:{_FILLER_WORDS})\b|{sp}*[=:\-])*{sp}*)"
-    keyword_first = re.compile(
-        rf"(?<![\w-])(?:{_SECRET_KEYWORDS})(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET}|{_ALPHA_SECRET})",
-        re.IGNORECASE,
-    )
-    # "123456 adalah kode OTP saya", "482913 is my verification code"
-    secret_first = re.compile(
-        rf"(?<![\w*])(?P<secret>\d{{4,8}}|\d{{1,4}}(?:[ .\-]\d{{1,4}}){{1,7}})(?![\w*])"
-        rf"(?={sp}+(?:adalah|itu|ini|yaitu|ialah|is|=)\b{sp}*(?:(?:my|the|your)\b{sp}*)?(?:kode{sp}+)?"
-        rf"(?:otp|verifikasi|verification\s+code|one[- ]time\s+password|pin|kode\s+keamanan|security\s+code)\b)",
-        re.IGNORECASE,
-    )
-    bare_code = re.compile(
-        rf"(?<![\w-])kode(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET})", re.IGNORECASE
-    )
-    return keyword_first, secret_first, bare_code
-
-
-_SECRETS = {False: _secret_patterns(False), True: _secret_patterns(True)}
-
-
-def _is_secret(secret: str, match: re.Match[str], text: str) -> bool:
-    if secret.lower() in _NOT_SECRETS or CARD_MASK_CHAR in secret or secret == SECRET_MASK:
-        return False
-    if _ADDRESS.search(secret):  # "otp-1@mail.example", "pin.example.com": addresses, not secrets
-        return False
-    if any(char.isdigit() for char in secret):
-        return sum(char.isdigit() for char in secret) >= 4 or not secret.replace(" ", "").isdigit()
-    # A word without digits is a password only when said so ("password: rahasia", "my otp is abcdef")
-    # or when it ends the sentence after "saya"/"my" ("password saya rahasia").
-    if _AFFIXED_WORD.match(secret):
-        return False
-    filler = match.groupdict().get("filler") or ""
-    words = set(re.findall(r"[=:]|\w+", filler.lower()))
-    if words & _STRONG_FILLERS:
-        return True
-    return bool(words & {"saya", "aku", "my"}) and bool(_CLAUSE_END.match(text, match.end("secret")))
-
-
-def _mask_secrets(text: str, result: Redaction, html: bool) -> str:
-    keyword_first, secret_first, bare_code = _SECRETS[html]
-
-    def mask(match: re.Match[str], *, nearby: bool = False) -> str:
-        secret = match.group("secret")
-        trimmed = secret.rstrip(".,")  # a full stop ends the sentence; "!" may be part of a password
-        if not trimmed or not _is_secret(trimmed, match, match.string):
-            return match.group(0)
-        if nearby:
-            around = match.string[max(0, match.start() - 80) : match.end() + 80]
-            if not _OTP_NEARBY.search(around):
-                return match.group(0)
-        result.secrets += 1
-        start, end = match.start("secret") - match.start(0), match.end("secret") - match.start(0)
-        whole = match.group(0)
-        return whole[:start] + SECRET_MASK + secret[len(trimmed) :] + whole[end:]
-
-    text = keyword_first.sub(mask, text)
-    text = secret_first.sub(mask, text)
-    return bare_code.sub(lambda match: mask(match, nearby=True), text)
-
-
-# --- The step --------------------------------------------------------------------------------------
-
-
-def redact(text: str, *, html: bool = False) -> Redaction:
-    """Mask card numbers and disclosed OTPs/passwords in ``text`` (sanitised HTML with ``html=True``)."""
-    if not text:
-        return Redaction(text=text or "")
-    result = Redaction(text=text)
-    masked = _mask_cards(text, result, html)
-    result.text = _mask_secrets(masked, result, html)
-    if result.cards:
-        result.kinds.append("card")
-    if result.secrets:
-        result.kinds.append("secret")
-    return result
-
-
-def redact_data(
-    value: object, *, keep: Callable[[str], bool] = lambda key: False
-) -> tuple[object, list[str]]:
-    """``value`` (JSON-like: dicts, lists, strings) with every string redacted, and what was masked.
-
-    Strings (and lists of strings) under a key for which ``keep(key)`` is true stay as they are:
-    provider identifiers (sender ids, media ids, URLs) that later work needs verbatim and that
-    customers do not write. Nested objects under such a key are still redacted.
-    """
-    kinds: set[str] = set()
-
-    def walk(item: object) -> object:
-        if isinstance(item, str):
-            redaction = redact(item)
-            kinds.update(redaction.kinds)
-            return redaction.text
-        if isinstance(item, Mapping):
-            return {
-                key: value if keep(str(key)) and not isinstance(value, Mapping) else walk(value)
-                for key, value in item.items()
-            }
-        if isinstance(item, list | tuple):
-            return [walk(element) for element in item]
-        return item
-
-    return walk(value), sorted(kinds)
+    masked = _RUN[html].sub(mask_run, text)
+    return masked, count

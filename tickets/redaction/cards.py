@@ -222,6 +222,8 @@ def mask_cards(text: str, *, html: bool) -> tuple[str, int]:
     def mask_run(match: re.Match[str]) -> str:
         nonlocal count
         run = match.group(0)
+        if len(run) < 13:  # most runs: dates, amounts, order numbers
+            return run
         groups = _groups(run, html)
         if sum(len(group.digits) for group in groups) < 13:
             return run

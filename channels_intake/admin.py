@@ -1,5 +1,5 @@
-"""Admin for raw inbound events: what providers sent, exactly as stored, why one was quarantined, and
-processing it again.
+"""Admin for raw inbound events: what providers sent (redacted: never a full card number or OTP, see
+channels_intake/retention.py), why one was quarantined, and processing it again.
 
 Read-only otherwise: an accepted event is never changed or deleted (nothing accepted is ever lost).
 """
@@ -20,16 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from channels_intake.email import admin as email_admin  # noqa: F401  (registers the email channel's models)
 from channels_intake.models import InboundEvent
 from channels_intake.processing import reprocess
+from channels_intake.retention import display_body, display_data
+from tickets.redaction import redact
 
 BODY_SHOWN_CHARS = 200_000
 
 
-def body_as_text(raw: bytes | memoryview | None) -> str:
-    """The raw body as UTF-8 text; for binary bodies, their size and a hex preview."""
-    data = bytes(raw or b"")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+def body_as_text(event: InboundEvent) -> str:
+    """The body as redacted text (never a full card number, whatever the state); for binary bodies,
+    their size and a hex preview."""
+    text = display_body(event)
+    if text is None:
+        data = bytes(event.body or b"")
         preview = data[:512].hex(" ")
         return gettext("(binary, %(size)d bytes) %(preview)s") % {"size": len(data), "preview": preview}
     if len(text) > BODY_SHOWN_CHARS:
@@ -52,13 +54,16 @@ class InboundEventAdmin(admin.ModelAdmin):
         "account",
         "source",
         "state",
-        "error",
+        "error_text",
         "attempts",
         "received_at",
         "processed_at",
         "tickets",
         "headers_pretty",
         "body_text",
+        "body_redacted_at",
+        "body_sha256",
+        "body_size",
     )
 
     actions = ["reprocess_events"]
@@ -76,9 +81,14 @@ class InboundEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description=_("error"))
+    def error_text(self, event: InboundEvent) -> str:
+        # Errors can quote the payload ("'4111…' is not a phone number").
+        return redact(event.error).text
+
     @admin.display(description=_("reason"))
     def short_error(self, event: InboundEvent) -> str:
-        return event.error[:120]
+        return redact(event.error[:120]).text
 
     @admin.action(description=_("Process the selected events again"))
     def reprocess_events(self, request: HttpRequest, queryset: QuerySet[InboundEvent]) -> None:
@@ -92,11 +102,11 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("body"))
     def body_text(self, event: InboundEvent) -> str:
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', body_as_text(event.body))
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', body_as_text(event))
 
     @admin.display(description=_("headers"))
     def headers_pretty(self, event: InboundEvent) -> str:
-        text = json.dumps(event.headers, indent=2, ensure_ascii=False, sort_keys=True)
+        text = json.dumps(display_data(event.headers), indent=2, ensure_ascii=False, sort_keys=True)
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
 
     @admin.display(description=_("tickets"))

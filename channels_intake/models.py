@@ -2,7 +2,8 @@
 
 A webhook view verifies the provider's signature, stores the raw body here and answers 2xx at once; a
 task turns the event into an InboundMessage. Events still unprocessed (broker down, worker killed) are
-picked up again by a periodic task.
+picked up again by a periodic task. Once an event is settled its raw body (which can carry full card
+numbers) is replaced by a redacted copy: see channels_intake/retention.py.
 """
 
 from __future__ import annotations
@@ -30,13 +31,23 @@ class InboundEvent(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     ticket_ids = models.JSONField(default=list, blank=True)
+    # Raw bodies hold full card numbers and OTPs: once settled they are replaced by a redacted copy
+    # (channels_intake/retention.py); the original's checksum and size stay.
+    body_redacted_at = models.DateTimeField(_("body redacted"), null=True, blank=True)
+    body_sha256 = models.CharField(_("original body SHA-256"), max_length=64, blank=True)
+    body_size = models.PositiveIntegerField(_("original body size"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         indexes = [
             models.Index(
                 fields=["received_at"], condition=models.Q(state="pending"), name="inbound_event_pending"
-            )
+            ),
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(body_redacted_at__isnull=True) & ~models.Q(state="pending"),
+                name="inbound_event_raw_kept",
+            ),
         ]
         verbose_name = _("inbound event")
         verbose_name_plural = _("inbound events")

@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 
 from channels_intake.messaging import Outcome
 from channels_intake.models import InboundEvent
+from channels_intake.retention import settle
 from supportdesk.queue import enqueue_on_commit
 from tickets.models import Channel
 
@@ -125,7 +126,9 @@ def _finish(event: InboundEvent, state: str, *, error: str = "", ticket_ids: lis
     event.error = error[:2000]
     event.processed_at = timezone.now()
     event.ticket_ids = sorted(set(ticket_ids or []))
-    event.save(update_fields=["state", "error", "processed_at", "ticket_ids"])
+    # A settled event's raw body (full card numbers, OTPs) is replaced by its redacted copy, atomically
+    # with the outcome.
+    event.save(update_fields=settle(event, ["state", "error", "processed_at", "ticket_ids"]))
 
 
 @shared_task(

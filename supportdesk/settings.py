@@ -332,6 +332,13 @@ CELERY_BEAT_SCHEDULE["process-pending-inbound-events"] = {
     "task": "channels_intake.processing.sweep_pending_events",
     "schedule": 60.0,
 }
+# Raw bodies of processed events are replaced by a redacted copy at once; quarantined events keep theirs
+# for a retry this many days, then the hourly sweep redacts them too (channels_intake/retention.py).
+RAW_EVENT_RETENTION_DAYS = env_int("RAW_EVENT_RETENTION_DAYS", 14, minimum=1, maximum=3650)
+CELERY_BEAT_SCHEDULE["redact-raw-inbound-events"] = {
+    "task": "channels_intake.retention.sweep_raw_bodies",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["apply-early-delivery-statuses"] = {
     "task": "channels_intake.statuses.sweep_pending_statuses",
     "schedule": 300.0,

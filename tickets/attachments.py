@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
+from dataclasses import dataclass
 
 import puremagic
 from django.core.files.base import ContentFile
 
 from tickets.models import Attachment, Message
-from tickets.redaction import redact
+from tickets.redaction import Redaction, redact
 
 # What the contact form and the status page accept (support policy: jpg/jpeg/png/pdf).
 CUSTOMER_UPLOAD_TYPES = {"image/jpeg", "image/png", "application/pdf"}
@@ -36,16 +38,32 @@ def detect_content_type(content: bytes, filename: str = "") -> str:
     return "application/octet-stream"
 
 
-def clean_filename(filename: str) -> str:
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+
+
+def clean_filename(filename: str) -> Redaction:
+    """The name without its folders, redacted; the extension is kept apart so "otp 123456.png" keeps
+    ".png" (a secret would otherwise run on into it)."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "") or "attachment"
-    return redact(name).text[:255]
+    extension = _EXTENSION.search(name)
+    stem, suffix = (name[: extension.start()], extension.group(0)) if extension else (name, "")
+    result = redact(stem)
+    result.text = result.text[: 255 - len(suffix)] + suffix
+    return result
 
 
-def store_attachment(message: Message, *, filename: str, content: bytes, content_id: str = "") -> Attachment:
+@dataclass(frozen=True)
+class Stored:
+    attachment: Attachment
+    masked: list[str]  # what the file name's redaction masked ("card", "secret"): the ticket is flagged
+
+
+def store_attachment(message: Message, *, filename: str, content: bytes, content_id: str = "") -> Stored:
     digest = hashlib.sha256(content).hexdigest()
+    name = clean_filename(filename)
     attachment = Attachment(
         message=message,
-        filename=clean_filename(filename),
+        filename=name.text,
         content_type=detect_content_type(content, filename),
         size=len(content),
         sha256=digest,
@@ -53,4 +71,4 @@ def store_attachment(message: Message, *, filename: str, content: bytes, content
     )
     attachment.file.save(digest, ContentFile(content), save=False)
     attachment.save()
-    return attachment
+    return Stored(attachment, name.kinds)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from channels_intake.email import adapter, automatic
 from channels_intake.models import InboundEvent
+from channels_intake.retention import settle
 from supportdesk.queue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ def process_event(event: InboundEvent) -> Outcome:
         event.error = outcome.note[:5000]
         event.ticket_ids = list(outcome.ticket_ids)
         event.processed_at = timezone.now()
-        event.save(update_fields=["state", "error", "ticket_ids", "processed_at"])
+        # The raw mail (full card numbers, OTPs) goes once settled: channels_intake/retention.py.
+        event.save(update_fields=settle(event, ["state", "error", "ticket_ids", "processed_at"]))
     return outcome
 
 

@@ -85,6 +85,30 @@ def event(
     )
 
 
+def flag_security(
+    ticket: Ticket,
+    masked: Iterable[str],
+    *,
+    actor: Any | None = None,
+    message: Message | None = None,
+    at: dt.datetime | None = None,
+) -> bool:
+    """Raise the ticket's security warning and record what was masked; False when nothing was.
+
+    Every action that stores text calls this with the kinds its redactions masked ("card", "secret"),
+    so the agent sees the warning whoever typed the card: customer, agent, file name, order number.
+    Precondition: the ticket row is locked by the caller's transaction.
+    """
+    kinds = sorted(set(masked))
+    if not kinds:
+        return False
+    if not ticket.security_flag:
+        ticket.security_flag = True
+        ticket.save(update_fields=["security_flag"])
+    event(ticket, TicketEvent.Kind.SECURITY, actor=actor, message=message, after={"masked": kinds}, at=at)
+    return True
+
+
 def record_event(ticket: Ticket, kind: str, **kwargs: Any) -> TicketEvent:
     """For other apps (sla, escalation) that add to a ticket's timeline.
 

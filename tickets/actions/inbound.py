@@ -21,6 +21,7 @@ from tickets.actions.base import (
     STREAM_CHANNELS,
     after_change,
     event,
+    flag_security,
     search_text,
     set_status,
 )
@@ -41,7 +42,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.redaction import redact
+from tickets.redaction import masked_kinds, redact, redact_data
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,18 @@ def _receive(inbound: InboundMessage) -> Received:
     subject = redact(inbound.subject)
     text = redact(inbound.text)
     full_text = redact(inbound.full_text or inbound.text)
-    html = redact(sanitise_html(inbound.html)) if inbound.html else None
-    flagged = subject.flagged or text.flagged or full_text.flagged or bool(html and html.flagged)
+    html = redact(sanitise_html(inbound.html), html=True) if inbound.html else None
+    order_ref = redact(inbound.order_ref.strip())
+    metadata, metadata_kinds = redact_metadata(inbound.metadata)
+    masked = masked_kinds([subject, text, full_text, html, order_ref, redact(inbound.sender.name)])
+    masked += metadata_kinds
 
     ticket, previous = _find_ticket(inbound, contact)
     created = ticket is None
     if ticket is None:
-        ticket = _open_ticket(inbound, contact, subject.text or text.text, previous=previous, now=now)
+        ticket = _open_ticket(
+            inbound, contact, subject.text or text.text, order_ref=order_ref.text, previous=previous, now=now
+        )
         event(ticket, TicketEvent.Kind.CREATED, after={"channel": inbound.channel}, at=now)
     elif ticket.status == Status.RESOLVED:
         _reopen(ticket, now=now)
@@ -119,12 +125,15 @@ def _receive(inbound: InboundMessage) -> Received:
         html=html.text if html else "",
         is_automatic=inbound.is_automatic,
         delivery_status=DeliveryStatus.RECEIVED,
-        metadata=dict(inbound.metadata),
+        metadata=metadata,
         sent_at=inbound.sent_at,
         created_at=now,
     )
     for item in inbound.attachments:
-        store_attachment(message, filename=item.filename, content=item.content, content_id=item.content_id)
+        stored = store_attachment(
+            message, filename=item.filename, content=item.content, content_id=item.content_id
+        )
+        masked += stored.masked
     for cc in inbound.cc:
         try:
             participant = find_or_create_contact(cc)
@@ -136,28 +145,15 @@ def _receive(inbound: InboundMessage) -> Received:
     ticket.last_customer_message_at = now
     ticket.updated_at = now
     ticket.search_text = search_text(ticket, text.text)
-    fields = ["last_customer_message_at", "updated_at", "search_text"]
-    if flagged and not ticket.security_flag:
-        ticket.security_flag = True
-        fields.append("security_flag")
-    ticket.save(update_fields=fields)
+    ticket.save(update_fields=["last_customer_message_at", "updated_at", "search_text"])
     event(ticket, TicketEvent.Kind.MESSAGE, message=message, at=now)
-    if flagged:
-        event(ticket, TicketEvent.Kind.SECURITY, after={"masked": _masked_kinds(subject, text, html)}, at=now)
+    flag_security(ticket, masked, message=message, at=now)
     after_change(ticket, reason="customer_message")
     if created and not inbound.is_automatic:
         from tickets import tasks
 
         enqueue_on_commit(tasks.send_acknowledgement, ticket.pk)
     return Received(ticket, message, created_ticket=created)
-
-
-def _masked_kinds(*redactions: Any) -> list[str]:
-    kinds: set[str] = set()
-    for item in redactions:
-        if item is not None:
-            kinds.update(item.kinds)
-    return sorted(kinds)
 
 
 def find_or_create_contact(
@@ -170,6 +166,7 @@ def find_or_create_contact(
     gives the phone number a WhatsApp chat came from).
     """
     address = identities.normalise(sender.kind, sender.address)
+    name = _name(sender.name)  # names are typed by customers too: "Budi 4111 1111 1111 1111"
     identity = (
         ContactIdentity.objects.select_related("contact").filter(kind=sender.kind, address=address).first()
     )
@@ -177,7 +174,7 @@ def find_or_create_contact(
     for other in others:
         try:
             normalised_others.append(
-                (other.kind, identities.normalise(other.kind, other.address), other.name)
+                (other.kind, identities.normalise(other.kind, other.address), _name(other.name))
             )
         except ValidationError:
             continue
@@ -197,26 +194,45 @@ def find_or_create_contact(
             contact = _live_contact(known.contact)
         else:
             contact = Contact.objects.create(
-                name=sender.name[:200], language=language if language in dict(settings.LANGUAGES) else "id"
+                name=name, language=language if language in dict(settings.LANGUAGES) else "id"
             )
         identity, created = ContactIdentity.objects.get_or_create(
             kind=sender.kind,
             address=address,
-            defaults={"contact": contact, "display_name": sender.name[:200]},
+            defaults={"contact": contact, "display_name": name},
         )
         if not created and identity.contact_id != contact.pk:
             # A concurrent first message from the same address won the race: join its contact.
             if known is None and not contact.identities.exists():
                 contact.delete()
             contact = _live_contact(identity.contact)
-    if sender.name and not contact.name:
-        contact.name = sender.name[:200]
+    if name and not contact.name:
+        contact.name = name
         contact.save(update_fields=["name"])
-    for kind, other_address, name in normalised_others:
+    for kind, other_address, other_name in normalised_others:
         ContactIdentity.objects.get_or_create(
-            kind=kind, address=other_address, defaults={"contact": contact, "display_name": name[:200]}
+            kind=kind, address=other_address, defaults={"contact": contact, "display_name": other_name}
         )
     return contact
+
+
+def _name(value: str) -> str:
+    return redact(value).text[:200]
+
+
+# Metadata values that are provider identifiers later work needs verbatim (replying to a sender id,
+# fetching a media id or URL, finding the account): customers do not write them.
+METADATA_IDENTIFIERS = frozenset(
+    {"account", "sender_id", "from", "to", "key", "media_id", "url", "mime_type", "mid", "reply_to"}
+    | {"chat_session", "client_id", "fingerprint", "logged_by", "source", "wa_type", "attached_keys"}
+)
+
+
+def redact_metadata(metadata: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    """The one place inbound metadata is redacted before it is stored on a Message (dropped part
+    names, quick-reply titles, story captions...), and what was masked."""
+    clean, kinds = redact_data(dict(metadata), keep=METADATA_IDENTIFIERS.__contains__)
+    return dict(clean) if isinstance(clean, dict) else {}, kinds
 
 
 def _identity_filter(pairs: Iterable[tuple[str, str, str]]) -> Q:
@@ -330,8 +346,15 @@ def _follow_merges(ticket: Ticket) -> Ticket:
 
 
 def _open_ticket(
-    inbound: InboundMessage, contact: Contact, subject: str, *, previous: Ticket | None, now: dt.datetime
+    inbound: InboundMessage,
+    contact: Contact,
+    subject: str,
+    *,
+    order_ref: str,
+    previous: Ticket | None,
+    now: dt.datetime,
 ) -> Ticket:
+    """``subject`` and ``order_ref`` come redacted."""
     category = Category.objects.filter(slug=inbound.category_slug).first() if inbound.category_slug else None
     team = Team.objects.filter(slug=inbound.team_slug).first() if inbound.team_slug else None
     if team is None and category is not None:
@@ -344,7 +367,7 @@ def _open_ticket(
         contact=contact,
         requester_role=inbound.requester_role or (previous.requester_role if previous else "unknown"),
         category=category or (previous.category if previous else None),
-        order_ref=inbound.order_ref.strip()[:64] or (previous.order_ref if previous else ""),
+        order_ref=order_ref[:64] or (previous.order_ref if previous else ""),
         channel=inbound.channel,
         priority=Priority.HIGH if category is not None and category.is_security else Priority.NORMAL,
         team=team,

@@ -13,6 +13,7 @@ from tickets.actions.base import (
     ActionError,
     after_change,
     event,
+    flag_security,
     locked,
     set_status,
 )
@@ -27,6 +28,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.redaction import redact
 
 
 @transaction.atomic
@@ -156,7 +158,8 @@ def set_tags(ticket: Ticket, *, names: Iterable[str], by: Any | None) -> Ticket:
 @transaction.atomic
 def set_order_ref(ticket: Ticket, *, order_ref: str, by: Any | None) -> Ticket:
     ticket = locked(ticket)
-    value = order_ref.strip()[:64]
+    redaction = redact(order_ref.strip())  # a card typed as the order number is masked and flagged
+    value = redaction.text[:64]
     if value == ticket.order_ref:
         return ticket
     before = ticket.order_ref
@@ -166,4 +169,5 @@ def set_order_ref(ticket: Ticket, *, order_ref: str, by: Any | None) -> Ticket:
     event(
         ticket, TicketEvent.Kind.CATEGORY, actor=by, before={"order_ref": before}, after={"order_ref": value}
     )
+    flag_security(ticket, redaction.kinds, actor=by)
     return ticket

@@ -14,6 +14,7 @@ from tickets.actions.base import (
     ActionError,
     after_change,
     event,
+    flag_security,
     locked,
     publish,
     set_status,
@@ -30,7 +31,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.redaction import redact
+from tickets.redaction import masked_kinds, redact
 
 
 @transaction.atomic
@@ -55,9 +56,10 @@ def reply(
 
     check_can_send(ticket, kind="text", with_attachments=bool(attachments))  # e.g. WhatsApp's 24 hours
     message = _store_outbound(ticket, by=by, text=body.text, channel=ticket.channel)
+    masked = list(body.kinds)
     for item in attachments:
-        store_attachment(message, filename=item.filename, content=item.content)
-    _answered(ticket, by=by, message=message, status=status)
+        masked += store_attachment(message, filename=item.filename, content=item.content).masked
+    _answered(ticket, by=by, message=message, status=status, masked=masked)
     return message
 
 
@@ -90,10 +92,11 @@ def email_customer(
     )
     if automatic or ticket.status == Status.CLOSED:
         event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=message.created_at)
+        flag_security(ticket, body.kinds, actor=by, message=message, at=message.created_at)
         publish(ticket, "email")
         _deliver(message)
     else:
-        _answered(ticket, by=by, message=message)
+        _answered(ticket, by=by, message=message, masked=body.kinds)
     return message
 
 
@@ -130,6 +133,7 @@ def _answered(
     message: Message,
     status: str | None = None,
     after: dict[str, Any] | None = None,
+    masked: Sequence[str] = (),
 ) -> None:
     """An agent's message to the customer was stored: stamp the answer, move the status, queue the send.
 
@@ -144,6 +148,7 @@ def _answered(
         fields.append("first_response_at")
     ticket.save(update_fields=fields)
     event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=now, after=after)
+    flag_security(ticket, masked, actor=by, message=message, at=now)
     if status is not None and status != ticket.status:
         set_status(ticket, status, by=by, now=now)
     elif ticket.status == Status.NEW:
@@ -175,11 +180,13 @@ def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[Inboun
         delivery_status=DeliveryStatus.SENT,
         created_at=now,
     )
+    masked = list(body.kinds)
     for item in attachments:
-        store_attachment(message, filename=item.filename, content=item.content)
+        masked += store_attachment(message, filename=item.filename, content=item.content).masked
     ticket.updated_at = now
     ticket.save(update_fields=["updated_at"])
     event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
+    flag_security(ticket, masked, actor=by, message=message, at=now)
     publish(ticket, "note")
     return message
 
@@ -204,7 +211,9 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
         raise ActionError(_("This ticket is closed. The customer's next message will open a new ticket."))
     if ticket.merged_into_id:
         raise ActionError(_("This ticket was merged into another ticket; reply there."))
-    values = [value.strip() for value in variables]
+    # Variables are stored in the metadata: redacted like any text an agent types.
+    redactions = [redact(value.strip()) for value in variables]
+    values = [item.text for item in redactions]
     if len(values) != template.variable_count or not all(values):
         raise ActionError(
             _("The template “%(name)s” needs %(count)d filled-in values.")
@@ -213,14 +222,21 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
     from channels_intake.policy import check_can_send
 
     check_can_send(ticket, kind="template")
+    rendered = redact(template.render(values))
     message = _store_outbound(
         ticket,
         by=by,
-        text=redact(template.render(values)).text,
+        text=rendered.text,
         channel=ticket.channel,
         metadata={"template": {"name": template.name, "language": template.language, "variables": values}},
     )
-    _answered(ticket, by=by, message=message, after={"template": template.name})
+    _answered(
+        ticket,
+        by=by,
+        message=message,
+        after={"template": template.name},
+        masked=masked_kinds([rendered, *redactions]),
+    )
     return message
 
 
@@ -231,21 +247,26 @@ def add_attachment(message: Message, *, filename: str, content: bytes, key: str 
     often the task runs. Returns None when it was already attached.
     """
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+        # The ticket before the message, the order every other action locks in (merge moves messages).
+        ticket = locked(Ticket(pk=Message.objects.values_list("ticket_id", flat=True).get(pk=message.pk)))
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.ticket_id != ticket.pk:  # merged away before we got the lock
+            ticket = locked(Ticket(pk=message.ticket_id))
         keys = list(message.metadata.get("attached_keys") or [])
         if key and key in keys:
             return None
-        attachment = store_attachment(message, filename=filename, content=content)
+        stored = store_attachment(message, filename=filename, content=content)
         if key:
             message.metadata = {**message.metadata, "attached_keys": [*keys, key]}
             message.save(update_fields=["metadata"])
         event(
-            message.ticket,
+            ticket,
             TicketEvent.Kind.MESSAGE,
             message=message,
-            after={"attachment": attachment.filename},
+            after={"attachment": stored.attachment.filename},
         )
-        return attachment
+        flag_security(ticket, stored.masked, message=message)
+        return stored.attachment
 
 
 def record_delivery(

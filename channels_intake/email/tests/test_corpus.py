@@ -318,3 +318,24 @@ def test_card_numbers_and_otps_are_masked_and_flag_the_ticket(ingest):
     assert ticket.security_flag
     assert "4111111111111111" not in ticket.subject + message.text + message.attachments.get().filename
     assert "845123" not in message.text
+
+
+def test_a_card_in_the_html_part_and_in_a_dropped_part_name_is_masked_everywhere(ingest, settings):
+    settings.EMAIL_MAX_PART_BYTES = 1024  # the zip is dropped: only its name is kept, in metadata and a note
+    event = ingest("card_in_html_and_dropped_part.eml")
+    ticket = Ticket.objects.get(pk=event.ticket_ids[0])
+    message = ticket.messages.get(direction=Direction.INBOUND)
+    note = ticket.messages.get(direction=Direction.NOTE)
+    stored = " ".join(
+        [message.text, message.full_text, message.html, str(message.metadata), note.text, ticket.subject]
+    )
+    for digits in ("4111111111111111", "4111 1111 1111 1111", "4111&nbsp;1111", "4 8 2 9 1 3"):
+        assert digits not in stored
+    assert "kartu 411111******1111 123 (CVV" in message.text
+    assert "<b>411111******1111</b>&nbsp;123" in message.html
+    assert message.metadata["dropped"][0]["name"] == "kartu_411111******1111_semua_foto.zip"
+    # What must stay: the order number, the amount and the phone number, in text and HTML.
+    for kept in ("INV/20240405/MPL/3612345678", "Rp 1.250.000", "0812-3456-7890"):
+        assert kept in message.text
+    assert "INV/20240405/MPL/3612345678" in message.html and "Rp&nbsp;1.250.000" in message.html
+    assert ticket.security_flag

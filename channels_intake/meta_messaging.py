@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from channels_intake.accounts import MetaPage
+from channels_intake.accounts import MetaPage, gone_account_reason
 from channels_intake.messaging import MediaRef, Parsed, epoch, media_placeholder, send_in_parts
 from channels_intake.meta import graph_request
 from channels_intake.policy import needs_human_agent_tag
@@ -169,11 +169,10 @@ def _attachment(attachment: Mapping[str, Any], index: int) -> tuple[str, MediaRe
 def page_for(message: Message) -> MetaPage:
     page = MetaPage.for_ticket(message.ticket)
     if page is None:
-        raise TransportError(
-            _("No active %(channel)s account is set up in the admin.")
-            % {"channel": Channel(message.channel).label},
-            permanent=True,
-        )
+        reason = gone_account_reason(message.ticket) or _(
+            "No active %(channel)s account is set up in the admin."
+        ) % {"channel": Channel(message.channel).label}
+        raise TransportError(reason, permanent=True)
     return page
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from channels_intake.accounts import WhatsAppNumber
 from channels_intake.messaging import MediaRef, Outcome, Parsed, deliver, epoch, media_placeholder
-from channels_intake.meta import describe
+from channels_intake.meta import describe_failed_status
 from channels_intake.models import InboundEvent
 from channels_intake.processing import load_json
 from channels_intake.statuses import StatusUpdate
@@ -165,16 +165,8 @@ def _status(item: Mapping[str, Any]) -> StatusUpdate | None:
     status = STATUSES.get(str(item.get("status", "")))
     if status is None or not item.get("id"):
         return None
-    error = ""
-    for problem in item.get("errors") or []:
-        detail = str(
-            (problem.get("error_data") or {}).get("details")
-            or problem.get("message")
-            or problem.get("title")
-            or ""
-        )
-        error = describe(_code(problem.get("code")), None, detail)
-        break
+    problems = item.get("errors") or []
+    error = describe_failed_status(problems[0]) if problems else ""
     return StatusUpdate(
         channel=Channel.WHATSAPP,
         external_id=str(item["id"]),
@@ -182,10 +174,3 @@ def _status(item: Mapping[str, Any]) -> StatusUpdate | None:
         error=error,
         at=epoch(item.get("timestamp")),
     )
-
-
-def _code(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None

@@ -138,6 +138,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# supportdesk.queue.enqueue_on_commit gives up on an unreachable or silent broker after this long
+# (connect and each command), without retrying: a sweep picks up the work; the request goes on.
+TASK_PUBLISH_TIMEOUT_SECONDS = env_int("TASK_PUBLISH_TIMEOUT_MS", 500, minimum=50, maximum=10_000) / 1000
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

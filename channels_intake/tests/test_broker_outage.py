@@ -70,11 +70,11 @@ def broker_at(url: str) -> Iterator[None]:
     """Publish for real (not eagerly) to ``url`` for the duration of the block."""
     conf = celery_app.conf
     saved = conf.task_always_eager, conf.broker_url
-    conf.task_always_eager, conf.broker_url = False, url
+    conf.update(task_always_eager=False, broker_url=url)
     try:
         yield
     finally:
-        conf.task_always_eager, conf.broker_url = saved
+        conf.update(task_always_eager=saved[0], broker_url=saved[1])
 
 
 @pytest.fixture

@@ -111,7 +111,9 @@ def run(event_id: int) -> str | None:
                 state = InboundEvent.State.PROCESSED
             else:
                 state = InboundEvent.State.IGNORED
-            _finish(locked, state, error="\n".join(outcome.errors), ticket_ids=outcome.ticket_ids)
+            # An ignored event keeps why (another webhook field, an event type we do not handle).
+            reasons = outcome.errors or [f"ignored: {note}" for note in outcome.notes]
+            _finish(locked, state, error="\n".join(reasons), ticket_ids=outcome.ticket_ids)
             return state
     except Exception as error:
         # Rolled back: the event stays pending for the sweep. Keep the reason for the admin.

@@ -10,14 +10,19 @@ Secrets (tokens, app secrets) are stored as given; the admin form never shows th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Channel, Direction, Message, Team, Ticket
+
+T = TypeVar("T")
 
 
 class ChannelAccount(models.Model):
@@ -43,6 +48,15 @@ class ChannelAccount(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_cached_accounts()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        forget_cached_accounts()
+        return deleted
 
     @property
     def team_slug(self) -> str:
@@ -269,9 +283,49 @@ class WhatsAppTemplate(models.Model):
 
 
 def active_accounts(model, slug: str = "", **filters):  # type: ignore[no-untyped-def]
-    """The accounts a webhook URL stands for: the one named by its suffix (404 if unknown), or all."""
+    """The accounts a webhook URL stands for: the one named by its suffix (404 if unknown), or all.
+
+    Kept in this process for CHANNEL_ACCOUNT_CACHE_SECONDS: every webhook POST needs them, and they
+    change a few times a year. A change in the admin applies here at once, in other processes within
+    that time.
+    """
     from django.shortcuts import get_object_or_404
 
-    if slug:
-        return [get_object_or_404(model, slug=slug, active=True, **filters)]
-    return list(model.objects.filter(active=True, **filters).order_by("pk"))
+    def load():  # type: ignore[no-untyped-def]
+        if slug:
+            return [get_object_or_404(model, slug=slug, active=True, **filters)]
+        return list(model.objects.filter(active=True, **filters).order_by("pk"))
+
+    return _cached(("accounts", model, slug, tuple(sorted(filters.items()))), load)
+
+
+def team_slugs(model, id_field: str, **filters) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Our account id (phone_number_id, page id, X user id) -> the slug of the team it feeds."""
+
+    def load() -> dict[str, str]:
+        rows = model.objects.filter(team__isnull=False, **filters).values_list(id_field, "team__slug")
+        return dict(rows)
+
+    teams: dict[str, str] = _cached(("teams", model, id_field, tuple(sorted(filters.items()))), load)
+    return teams
+
+
+_cache: dict[tuple[object, ...], tuple[float, object]] = {}
+
+
+def _cached(key: tuple[object, ...], load: Callable[[], T]) -> T:
+    seconds = settings.CHANNEL_ACCOUNT_CACHE_SECONDS
+    if seconds <= 0:
+        return load()
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[return-value]
+    value = load()
+    _cache[key] = (now + seconds, value)
+    return value
+
+
+def forget_cached_accounts() -> None:
+    """Drop this process's cached accounts (an account was saved or deleted; tests start afresh)."""
+    _cache.clear()

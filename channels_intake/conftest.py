@@ -9,6 +9,7 @@ import pytest
 from celery.exceptions import Retry
 from django.core.cache import cache
 
+from channels_intake.accounts import forget_cached_accounts
 from channels_intake.tests.fakes import GRAPH_VERSION, FakeProviders
 
 MAX_RETRIES_IN_TESTS = 10
@@ -20,6 +21,7 @@ FIXTURES_SENT_AT = dt.datetime(2024, 11, 22, 8, 0, tzinfo=dt.UTC)
 def fresh_cache():
     """Remembered profile lookups must not leak from one test into the next (Redis keeps them)."""
     cache.clear()
+    forget_cached_accounts()  # accounts of a rolled-back test must not answer the next test's webhooks
 
 
 @pytest.fixture

@@ -314,6 +314,8 @@ STREAM_REOPEN_WINDOW_DAYS = env_int("STREAM_REOPEN_WINDOW_DAYS", 7, minimum=0, m
 # Instagram/Messenger: answer up to 7 days after the customer's last message with Meta's HUMAN_AGENT
 # tag (the app must have that permission approved); off: the standard 24-hour window only.
 META_HUMAN_AGENT_TAG = env_bool("META_HUMAN_AGENT_TAG", False)
+# Webhook accounts (numbers, pages, X accounts) are kept this long in each process; 0: read every time.
+CHANNEL_ACCOUNT_CACHE_SECONDS = env_int("CHANNEL_ACCOUNT_CACHE_SECONDS", 10, minimum=0, maximum=3600)
 # Inbound events still pending this long after arrival are processed by the periodic sweep.
 INBOUND_EVENT_SWEEP_AFTER_SECONDS = env_int("INBOUND_EVENT_SWEEP_AFTER_SECONDS", 60, minimum=0)
 CELERY_BEAT_SCHEDULE["process-pending-inbound-events"] = {

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from channels_intake.accounts import WhatsAppNumber
+from channels_intake.accounts import WhatsAppNumber, team_slugs
 from channels_intake.messaging import MediaRef, Outcome, Parsed, deliver, epoch, media_placeholder
 from channels_intake.meta import describe_failed_status
 from channels_intake.models import InboundEvent
@@ -85,9 +85,7 @@ def _parse(payload: Mapping[str, Any], teams: Mapping[str, str]) -> Parsed:
 
 
 def process(event: InboundEvent) -> Outcome:
-    teams = dict(
-        WhatsAppNumber.objects.filter(team__isnull=False).values_list("phone_number_id", "team__slug")
-    )
+    teams = team_slugs(WhatsAppNumber, "phone_number_id")
     return deliver(parse(load_json(event), teams=teams))
 
 

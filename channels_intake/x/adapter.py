@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from channels_intake.accounts import XAccount
+from channels_intake.accounts import XAccount, team_slugs
 from channels_intake.messaging import MediaRef, Outcome, Parsed, deliver, epoch, media_placeholder
 from channels_intake.models import InboundEvent
 from channels_intake.processing import load_json
@@ -94,7 +94,7 @@ def _parse(payload: Mapping[str, Any], teams: Mapping[str, str]) -> Parsed:
 
 
 def process(event: InboundEvent) -> Outcome:
-    teams = dict(XAccount.objects.filter(team__isnull=False).values_list("user_id", "team__slug"))
+    teams = team_slugs(XAccount, "user_id")
     return deliver(parse(load_json(event), teams=teams))
 
 

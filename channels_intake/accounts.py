@@ -10,8 +10,11 @@ Secrets (tokens, app secrets) are stored as given; the admin form never shows th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -19,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Channel, Direction, Message, Team, Ticket
+
+T = TypeVar("T")
 
 
 class ChannelAccount(models.Model):
@@ -45,6 +50,15 @@ class ChannelAccount(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_cached_accounts()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        forget_cached_accounts()
+        return deleted
+
     @property
     def team_slug(self) -> str:
         return self.team.slug if self.team_id and self.team else ""
@@ -68,7 +82,8 @@ class WhatsAppNumber(ChannelAccount):
 
     @classmethod
     def for_ticket(cls, ticket: Ticket) -> WhatsAppNumber | None:
-        """The number the customer last wrote to on this ticket, else the first active number."""
+        """The number the customer last wrote to on this ticket (None if it is gone); the first active
+        number only on a ticket the customer never wrote on."""
         return _account_for_ticket(cls, ticket, Channel.WHATSAPP, "phone_number_id")
 
 
@@ -122,20 +137,61 @@ class XAccount(ChannelAccount):
         return _account_for_ticket(cls, ticket, Channel.X, "user_id")
 
 
-def _account_for_ticket(model, ticket, channel, id_field, extra=None):  # type: ignore[no-untyped-def]
-    accounts = model.objects.filter(active=True, **(extra or {}))
+def conversation_account_id(ticket: Ticket) -> str:
+    """Our account (phone_number_id, page id, X user id) the customer last wrote to on this ticket."""
     last = (
-        Message.objects.filter(ticket=ticket, channel=channel, direction=Direction.INBOUND)
+        Message.objects.filter(ticket=ticket, channel=ticket.channel, direction=Direction.INBOUND)
         .order_by("-created_at", "-pk")
         .values_list("metadata", flat=True)
         .first()
     )
-    account_id = (last or {}).get("account") if isinstance(last, dict) else None
+    return str(last.get("account") or "") if isinstance(last, dict) else ""
+
+
+def _account_for_ticket(model, ticket, channel, id_field, extra=None):  # type: ignore[no-untyped-def]
+    """The account the conversation came in on; None when that account is gone or inactive.
+
+    Only a ticket the customer never wrote on (opened by an agent) falls back to the first active
+    account: answering from another number than the customer wrote to would start a conversation the
+    customer does not know, outside its window.
+    """
+    accounts = model.objects.filter(active=True, **(extra or {}))
+    account_id = conversation_account_id(ticket) if ticket.channel == channel else ""
     if account_id:
-        account = accounts.filter(**{id_field: account_id}).first()
-        if account is not None:
-            return account
+        return accounts.filter(**{id_field: account_id}).first()
     return accounts.order_by("pk").first()
+
+
+ACCOUNT_MODELS: dict[str, type[WhatsAppNumber] | type[MetaPage] | type[XAccount]] = {
+    Channel.WHATSAPP: WhatsAppNumber,
+    Channel.INSTAGRAM: MetaPage,
+    Channel.MESSENGER: MetaPage,
+    Channel.X: XAccount,
+}
+
+
+def account_for_ticket(ticket: Ticket) -> ChannelAccount | None:
+    """The account a reply on this message-channel ticket goes out from (see ``_account_for_ticket``)."""
+    model = ACCOUNT_MODELS.get(ticket.channel)
+    account: ChannelAccount | None = model.for_ticket(ticket) if model is not None else None
+    return account
+
+
+def gone_account_reason(ticket: Ticket) -> str:
+    """Why a reply cannot go out when the conversation's own account is gone; '' when it is not."""
+    if ticket.channel not in ACCOUNT_MODELS:
+        return ""
+    account_id = conversation_account_id(ticket)
+    if not account_id or account_for_ticket(ticket) is not None:
+        return ""
+    return str(
+        _(
+            "This conversation came in on the %(channel)s account %(account)s, which is no longer active. "
+            "An admin must set it up again in the channel settings: replies are never sent from another "
+            "account, which the customer would not recognise."
+        )
+        % {"channel": Channel(ticket.channel).label, "account": account_id}
+    )
 
 
 PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
@@ -180,8 +236,18 @@ class WhatsAppTemplate(models.Model):
         ordering = ["name", "language"]
         verbose_name = _("WhatsApp template")
         verbose_name_plural = _("WhatsApp templates")
+        # NULL never equals NULL in a unique index: the templates for every number need their own.
         constraints = [
-            models.UniqueConstraint(fields=["number", "name", "language"], name="wa_template_unique"),
+            models.UniqueConstraint(
+                fields=["number", "name", "language"],
+                condition=models.Q(number__isnull=False),
+                name="wa_template_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["name", "language"],
+                condition=models.Q(number__isnull=True),
+                name="wa_template_unique_for_every_number",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -218,12 +284,52 @@ class WhatsAppTemplate(models.Model):
 
 
 def active_accounts(model, slug: str = "", **filters):  # type: ignore[no-untyped-def]
-    """The accounts a webhook URL stands for: the one named by its suffix (404 if unknown), or all."""
+    """The accounts a webhook URL stands for: the one named by its suffix (404 if unknown), or all.
+
+    Kept in this process for CHANNEL_ACCOUNT_CACHE_SECONDS: every webhook POST needs them, and they
+    change a few times a year. A change in the admin applies here at once, in other processes within
+    that time.
+    """
     from django.shortcuts import get_object_or_404
 
-    if slug:
-        return [get_object_or_404(model, slug=slug, active=True, **filters)]
-    return list(model.objects.filter(active=True, **filters).order_by("pk"))
+    def load():  # type: ignore[no-untyped-def]
+        if slug:
+            return [get_object_or_404(model, slug=slug, active=True, **filters)]
+        return list(model.objects.filter(active=True, **filters).order_by("pk"))
+
+    return _cached(("accounts", model, slug, tuple(sorted(filters.items()))), load)
+
+
+def team_slugs(model, id_field: str, **filters) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Our account id (phone_number_id, page id, X user id) -> the slug of the team it feeds."""
+
+    def load() -> dict[str, str]:
+        rows = model.objects.filter(team__isnull=False, **filters).values_list(id_field, "team__slug")
+        return dict(rows)
+
+    teams: dict[str, str] = _cached(("teams", model, id_field, tuple(sorted(filters.items()))), load)
+    return teams
+
+
+_cache: dict[tuple[object, ...], tuple[float, object]] = {}
+
+
+def _cached(key: tuple[object, ...], load: Callable[[], T]) -> T:
+    seconds = settings.CHANNEL_ACCOUNT_CACHE_SECONDS
+    if seconds <= 0:
+        return load()
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[return-value]
+    value = load()
+    _cache[key] = (now + seconds, value)
+    return value
+
+
+def forget_cached_accounts() -> None:
+    """Drop this process's cached accounts (an account was saved or deleted; tests start afresh)."""
+    _cache.clear()
 
 
 def templates_for(ticket: Ticket) -> QuerySet[WhatsAppTemplate]:

@@ -8,4 +8,5 @@ class ChannelsIntakeConfig(AppConfig):
     def ready(self) -> None:
         # Anymail's inbound and tracking webhooks speak through signals: connect our receivers; register
         # the email channel's system checks and its tasks (Celery only autodiscovers <app>.tasks).
+        from channels_intake import registry  # noqa: F401  (the channel checklist as a system check)
         from channels_intake.email import anymail_inbound, checks, tasks, tracking  # noqa: F401

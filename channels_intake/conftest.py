@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from celery.exceptions import Retry
 from django.core.cache import cache
 
+from channels_intake.accounts import forget_cached_accounts
 from channels_intake.tests.fakes import GRAPH_VERSION, FakeProviders
 
 MAX_RETRIES_IN_TESTS = 10
+# The payload fixtures were sent on 2024-11-22 around 08:00 UTC (their "timestamp" fields).
+FIXTURES_SENT_AT = dt.datetime(2024, 11, 22, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Remembered profile lookups must not leak from one test into the next (Redis keeps them)."""
     cache.clear()
+    forget_cached_accounts()  # accounts of a rolled-back test must not answer the next test's webhooks
+
+
+@pytest.fixture
+def fixtures_just_sent(time_machine):
+    """The clock a few minutes after the fixtures were sent, ticking: Meta's windows count from the
+    customer's send time, so a test that answers a fixture message must run inside its window."""
+    time_machine.move_to(FIXTURES_SENT_AT + dt.timedelta(minutes=5), tick=True)
 
 
 @pytest.fixture

@@ -43,6 +43,10 @@ class Parsed:
     statuses: tuple[StatusUpdate, ...] = ()
     watermarks: tuple[WatermarkUpdate, ...] = ()
     ignored: int = 0  # echoes of our own sends, typing indicators, ...
+    # Well-formed things we do not handle (another webhook field, an unknown event type), for the admin.
+    notes: tuple[str, ...] = ()
+    # Set when the payload does not have the provider's shape: the event is quarantined with it at once.
+    unparseable: str = ""
 
     @property
     def empty(self) -> bool:
@@ -54,17 +58,20 @@ class Outcome:
     ticket_ids: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     did_something: bool = False
+    notes: list[str] = field(default_factory=list)  # why parts were ignored; kept on the event
 
 
 def epoch(value: Any, *, milliseconds: bool = False) -> dt.datetime | None:
     """A provider timestamp (seconds, or Meta messaging's milliseconds) as an aware UTC datetime."""
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+        if milliseconds:
+            number /= 1000
+        return dt.datetime.fromtimestamp(number, tz=dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):  # not a number, NaN, or past year 9999
         return None
-    if milliseconds:
-        number /= 1000
-    return dt.datetime.fromtimestamp(number, tz=dt.UTC)
 
 
 def media_placeholder(kind: str, caption: str = "") -> str:
@@ -94,7 +101,9 @@ def deliver(parsed: Parsed) -> Outcome:
     """Hand every parsed item to the ticket core. Call inside the event's transaction."""
     from channels_intake import media, profiles
 
-    outcome = Outcome()
+    if parsed.unparseable:
+        return Outcome(errors=[f"unparseable: {parsed.unparseable}"])
+    outcome = Outcome(notes=list(parsed.notes))
     for inbound in parsed.messages:
         try:
             with transaction.atomic():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import requests
@@ -123,6 +123,20 @@ def describe(code: int | None, subcode: int | None, detail: str) -> str:
     sentence = explanations.get(subcode or -1) or explanations.get(code or -1) or ""
     suffix = f"{detail} (code {code})" if code is not None else detail
     return f"{sentence} {suffix}".strip() if sentence else suffix
+
+
+def describe_failed_status(problem: Mapping[str, Any]) -> str:
+    """A failed status callback's error for the agent: our sentence, then "code — title: details"."""
+    code = _int(problem.get("code"))
+    title = str(problem.get("title") or problem.get("message") or "").strip()
+    data = problem.get("error_data")
+    details = str((data.get("details") if isinstance(data, Mapping) else "") or "").strip()
+    words = f"{title}: {details}" if title and details and details != title else (title or details)
+    meta_words = (
+        f"{code} — {words}" if code is not None and words else str(code if code is not None else words)
+    )
+    sentence = _explanations().get(code or -1, "")
+    return f"{sentence} {meta_words}".strip()
 
 
 def error_from_payload(error: dict[str, Any], *, http_status: int | None = None) -> TransportError:

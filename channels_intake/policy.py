@@ -11,10 +11,12 @@ import datetime as dt
 from typing import Literal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels_intake.accounts import conversation_account_id, gone_account_reason
 from tickets.actions import ActionError
 from tickets.models import Channel, Direction, Message, Ticket
 
@@ -25,17 +27,24 @@ NO_ATTACHMENTS = {Channel.INSTAGRAM, Channel.X}
 
 
 def last_customer_message_at(ticket: Ticket) -> dt.datetime | None:
-    """When the customer last wrote to us on the ticket's channel (any of their tickets: one window)."""
-    last = (
-        Message.objects.filter(
-            Q(ticket=ticket) | Q(author_contact_id=ticket.contact_id),
-            channel=ticket.channel,
-            direction=Direction.INBOUND,
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
+    """When the customer last wrote to us on the ticket's channel (any of their tickets: one window).
+
+    Counted from when the customer sent it (the provider's timestamp), not when we processed it: an
+    event picked up late, after an outage, must not reopen a window Meta has already closed. Where the
+    provider gave no time, or one later than our own (a skewed clock), our receiving time counts. When
+    the conversation came in on one of our accounts (a WhatsApp business number), only messages to that
+    account count: Meta's window is per business number and customer.
+    """
+    messages = Message.objects.filter(
+        Q(ticket=ticket) | Q(author_contact_id=ticket.contact_id),
+        channel=ticket.channel,
+        direction=Direction.INBOUND,
     )
+    account = conversation_account_id(ticket)
+    if account:
+        messages = messages.filter(metadata__account=account)
+    sent = Coalesce(Least("sent_at", "created_at"), "created_at")
+    last: dt.datetime | None = messages.aggregate(last=Max(sent))["last"]
     return last
 
 
@@ -66,6 +75,9 @@ def check_can_send(
 ) -> None:
     """Raise ActionError, with a sentence for the agent, when the channel would refuse this message."""
     channel = ticket.channel
+    gone = gone_account_reason(ticket)
+    if gone:
+        raise ActionError(gone)
     if kind == "template":
         if channel != Channel.WHATSAPP:
             raise ActionError(_("Message templates can only be sent on WhatsApp tickets."))

@@ -81,14 +81,13 @@ def processor_for(channel: str) -> Callable[[InboundEvent], Outcome]:
 
 def run(event_id: int) -> str | None:
     """Process one pending event; returns its new state, or None when there was nothing to do."""
-    event = InboundEvent.objects.filter(pk=event_id).only("channel", "state").first()
-    if event is None or event.state != InboundEvent.State.PENDING or event.channel not in PROCESSORS:
-        return None
     # Counted before processing, outside its transaction: an event that kills its worker every time
-    # is quarantined after MAX_ATTEMPTS instead of being retried forever.
-    InboundEvent.objects.filter(pk=event_id, state=InboundEvent.State.PENDING).update(
-        attempts=F("attempts") + 1
-    )
+    # is quarantined after MAX_ATTEMPTS instead of being retried forever. No row: nothing to do.
+    counted = InboundEvent.objects.filter(
+        pk=event_id, state=InboundEvent.State.PENDING, channel__in=list(PROCESSORS)
+    ).update(attempts=F("attempts") + 1)
+    if not counted:
+        return None
     try:
         with transaction.atomic():
             locked = (
@@ -112,7 +111,9 @@ def run(event_id: int) -> str | None:
                 state = InboundEvent.State.PROCESSED
             else:
                 state = InboundEvent.State.IGNORED
-            _finish(locked, state, error="\n".join(outcome.errors), ticket_ids=outcome.ticket_ids)
+            # An ignored event keeps why (another webhook field, an event type we do not handle).
+            reasons = outcome.errors or [f"ignored: {note}" for note in outcome.notes]
+            _finish(locked, state, error="\n".join(reasons), ticket_ids=outcome.ticket_ids)
             return state
     except Exception as error:
         # Rolled back: the event stays pending for the sweep. Keep the reason for the admin.

@@ -141,6 +141,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "broker-control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# supportdesk.queue.enqueue_on_commit gives up on an unreachable or silent broker after this long
+# (connect and each command), without retrying: a sweep picks up the work; the request goes on.
+TASK_PUBLISH_TIMEOUT_SECONDS = env_int("TASK_PUBLISH_TIMEOUT_MS", 500, minimum=50, maximum=10_000) / 1000
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -326,6 +329,8 @@ STREAM_REOPEN_WINDOW_DAYS = env_int("STREAM_REOPEN_WINDOW_DAYS", 7, minimum=0, m
 # Instagram/Messenger: answer up to 7 days after the customer's last message with Meta's HUMAN_AGENT
 # tag (the app must have that permission approved); off: the standard 24-hour window only.
 META_HUMAN_AGENT_TAG = env_bool("META_HUMAN_AGENT_TAG", False)
+# Webhook accounts (numbers, pages, X accounts) are kept this long in each process; 0: read every time.
+CHANNEL_ACCOUNT_CACHE_SECONDS = env_int("CHANNEL_ACCOUNT_CACHE_SECONDS", 10, minimum=0, maximum=3600)
 # Inbound events still pending this long after arrival are processed by the periodic sweep.
 INBOUND_EVENT_SWEEP_AFTER_SECONDS = env_int("INBOUND_EVENT_SWEEP_AFTER_SECONDS", 60, minimum=0)
 CELERY_BEAT_SCHEDULE["process-pending-inbound-events"] = {

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from channels_intake import meta_messaging
-from channels_intake.accounts import MetaPage
+from channels_intake.accounts import MetaPage, team_slugs
 from channels_intake.messaging import Outcome, Parsed, deliver
 from channels_intake.models import InboundEvent
 from channels_intake.processing import load_json
@@ -24,7 +24,5 @@ def parse(payload: Mapping[str, Any], *, teams: Mapping[str, str] | None = None)
 
 
 def process(event: InboundEvent) -> Outcome:
-    teams = dict(
-        MetaPage.objects.filter(channel=CHANNEL, team__isnull=False).values_list("account_id", "team__slug")
-    )
+    teams = team_slugs(MetaPage, "account_id", channel=CHANNEL)
     return deliver(parse(load_json(event), teams=teams))

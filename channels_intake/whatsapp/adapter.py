@@ -13,11 +13,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from channels_intake.accounts import WhatsAppNumber
+from channels_intake.accounts import WhatsAppNumber, team_slugs
 from channels_intake.messaging import MediaRef, Outcome, Parsed, deliver, epoch, media_placeholder
-from channels_intake.meta import describe
+from channels_intake.meta import describe_failed_status
 from channels_intake.models import InboundEvent
 from channels_intake.processing import load_json
+from channels_intake.shapes import Malformed, obj, objects, text
 from channels_intake.statuses import StatusUpdate
 from tickets.inbound import InboundMessage, SenderIdentity
 from tickets.models import Channel, DeliveryStatus, IdentityKind
@@ -32,60 +33,89 @@ STATUSES = {
 
 
 def parse(payload: Mapping[str, Any], *, teams: Mapping[str, str] | None = None) -> Parsed:
-    """Pure: ``teams`` maps our numbers' phone_number_id to the slug of the team they feed."""
+    """Pure: ``teams`` maps our numbers' phone_number_id to the slug of the team they feed.
+
+    Never raises: a payload without WhatsApp's shape comes back as ``Parsed(unparseable=reason)``.
+    """
+    try:
+        return _parse(payload, teams or {})
+    except Malformed as error:
+        return Parsed(unparseable=str(error))
+
+
+def _parse(payload: Mapping[str, Any], teams: Mapping[str, str]) -> Parsed:
     messages: list[InboundMessage] = []
     statuses: list[StatusUpdate] = []
+    notes: list[str] = []
     ignored = 0
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            if change.get("field") != "messages":
+    kind = text(payload.get("object"), "object")
+    if kind and kind != "whatsapp_business_account":
+        return Parsed(ignored=1, notes=(f"object “{kind}” is not a WhatsApp Business Account event",))
+    for e, entry in enumerate(objects(payload.get("entry"), "entry")):
+        for c, change in enumerate(objects(entry.get("changes"), f"entry[{e}].changes")):
+            where = f"entry[{e}].changes[{c}]"
+            value = obj(change.get("value"), f"{where}.value")
+            field = text(change.get("field"), f"{where}.field")
+            if field != "messages":
                 ignored += 1
+                notes.append(f"webhook field “{field}” is not handled")
                 continue
-            number_id = str((value.get("metadata") or {}).get("phone_number_id", ""))
+            number_id = text(
+                obj(value.get("metadata"), f"{where}.value.metadata").get("phone_number_id"),
+                "phone_number_id",
+            )
             names = {
-                str(c.get("wa_id")): str((c.get("profile") or {}).get("name") or "")
-                for c in value.get("contacts") or []
+                text(contact.get("wa_id"), f"{where}.value.contacts.wa_id"): text(
+                    obj(contact.get("profile"), f"{where}.value.contacts.profile").get("name"), "profile.name"
+                )
+                for contact in objects(value.get("contacts"), f"{where}.value.contacts")
             }
-            for item in value.get("messages") or []:
-                messages.append(_message(item, number_id, names, (teams or {}).get(number_id, "")))
-            for item in value.get("statuses") or []:
-                status = _status(item)
+            for m, item in enumerate(objects(value.get("messages"), f"{where}.value.messages")):
+                messages.append(
+                    _message(item, f"{where}.value.messages[{m}]", number_id, names, teams.get(number_id, ""))
+                )
+            for st, item in enumerate(objects(value.get("statuses"), f"{where}.value.statuses")):
+                status = _status(item, f"{where}.value.statuses[{st}]")
                 if status is None:
                     ignored += 1
+                    notes.append(f"status “{text(item.get('status'), 'status')}” without a known state or id")
                 else:
                     statuses.append(status)
-    return Parsed(messages=tuple(messages), statuses=tuple(statuses), ignored=ignored)
+    return Parsed(messages=tuple(messages), statuses=tuple(statuses), ignored=ignored, notes=tuple(notes))
 
 
 def process(event: InboundEvent) -> Outcome:
-    teams = dict(
-        WhatsAppNumber.objects.filter(team__isnull=False).values_list("phone_number_id", "team__slug")
-    )
+    teams = team_slugs(WhatsAppNumber, "phone_number_id")
     return deliver(parse(load_json(event), teams=teams))
 
 
-def _message(item: Mapping[str, Any], number_id: str, names: Mapping[str, str], team: str) -> InboundMessage:
-    sender = str(item.get("from", ""))
-    kind = str(item.get("type", "unsupported"))
-    text, media, extra = _content(kind, item)
-    context = item.get("context") or {}
+def _message(
+    item: Mapping[str, Any], where: str, number_id: str, names: Mapping[str, str], team: str
+) -> InboundMessage:
+    sender = text(item.get("from"), f"{where}.from")
+    kind = text(item.get("type"), f"{where}.type") or "unsupported"
+    content, media, extra = _content(kind, item, where)
+    context = obj(item.get("context"), f"{where}.context")
     references: tuple[str, ...] = ()
-    if context.get("id"):
-        references = (str(context["id"]),)
-        extra["reply_to"] = str(context["id"])
+    reply_to = text(context.get("id"), f"{where}.context.id")
+    if reply_to:
+        references = (reply_to,)
+        extra["reply_to"] = reply_to
         if context.get("forwarded") or context.get("frequently_forwarded"):
             extra["forwarded"] = True
-    if kind == "reaction" and (item.get("reaction") or {}).get("message_id"):
-        references = (str(item["reaction"]["message_id"]),)
+    if kind == "reaction":
+        target = text(
+            obj(item.get("reaction"), f"{where}.reaction").get("message_id"), f"{where}.reaction.message_id"
+        )
+        references = (target,) if target else references
     metadata: dict[str, object] = {"account": number_id, "from": sender, "wa_type": kind, **extra}
     if media:
         metadata["media"] = [ref.as_dict() for ref in media]
     return InboundMessage(
         channel=Channel.WHATSAPP,
-        external_id=str(item.get("id", "")) or None,
+        external_id=text(item.get("id"), f"{where}.id")[:500] or None,
         sender=SenderIdentity(kind=IdentityKind.PHONE, address=sender, name=names.get(sender, "")),
-        text=text,
+        text=content,
         sent_at=epoch(item.get("timestamp")),
         references=references,
         team_slug=team,
@@ -93,99 +123,113 @@ def _message(item: Mapping[str, Any], number_id: str, names: Mapping[str, str], 
     )
 
 
-def _content(kind: str, item: Mapping[str, Any]) -> tuple[str, list[MediaRef], dict[str, object]]:
+def _content(kind: str, item: Mapping[str, Any], where: str) -> tuple[str, list[MediaRef], dict[str, object]]:
     """(text the agent reads, media to download, extra metadata) for one message type."""
+    here = f"{where}.{kind}"
     raw = item.get(kind)
-    body: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    body: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     if kind == "text":
-        return str(body.get("body", "")), [], {}
+        return text(obj(raw, here).get("body"), f"{here}.body"), [], {}
     if kind in MEDIA_TYPES:
+        body = obj(raw, here)
+        media_id = text(body.get("id"), f"{here}.id")
         ref = MediaRef(
-            key=str(body.get("id", "")),
+            key=media_id,
             kind=kind,
-            filename=str(body.get("filename") or ""),
-            mime_type=str(body.get("mime_type") or ""),
-            media_id=str(body.get("id", "")),
+            filename=text(body.get("filename"), f"{here}.filename"),
+            mime_type=text(body.get("mime_type"), f"{here}.mime_type"),
+            media_id=media_id,
         )
         extra: dict[str, object] = {"voice": True} if body.get("voice") else {}
-        return media_placeholder(kind, str(body.get("caption") or "")), [ref] if ref.key else [], extra
+        caption = text(body.get("caption"), f"{here}.caption")
+        return media_placeholder(kind, caption), [ref] if ref.key else [], extra
     if kind == "location":
-        return _location(body), [], {"location": dict(body)}
+        body = obj(raw, here)
+        return _location(body, here), [], {"location": dict(body)}
     if kind == "contacts":
-        cards = item.get("contacts") or []
-        return _contact_cards(cards), [], {"contacts": cards}
+        cards = objects(item.get("contacts"), here)
+        return _contact_cards(cards, here), [], {"contacts": cards}
     if kind == "interactive":
-        reply = body.get(body.get("type", "")) or {}
-        title = str(reply.get("title") or "")
-        if reply.get("description"):
-            title = f"{title} — {reply['description']}"
-        text = title or _("[Reply from an interactive message]")
-        return text, [], {"interactive": dict(body)}
+        body = obj(raw, here)
+        reply = obj(body.get(text(body.get("type"), f"{here}.type")), f"{here}.reply")
+        title = text(reply.get("title"), f"{here}.reply.title")
+        description = text(reply.get("description"), f"{here}.reply.description")
+        if description:
+            title = f"{title} — {description}"
+        return title or _("[Reply from an interactive message]"), [], {"interactive": dict(body)}
     if kind == "button":
-        return str(body.get("text") or body.get("payload") or ""), [], {"button": dict(body)}
+        body = obj(raw, here)
+        label = text(body.get("text"), f"{here}.text") or text(body.get("payload"), f"{here}.payload")
+        return label, [], {"button": dict(body)}
     if kind == "reaction":
-        emoji = str(body.get("emoji") or "")
-        text = (
+        body = obj(raw, here)
+        emoji = text(body.get("emoji"), f"{here}.emoji")
+        shown = (
             _("[Reacted %(emoji)s to an earlier message]") % {"emoji": emoji}
             if emoji
             else _("[Removed a reaction]")
         )
-        return text, [], {"reaction": dict(body)}
+        return shown, [], {"reaction": dict(body)}
     if kind == "order":
-        count = len(body.get("product_items") or [])
+        body = obj(raw, here)
+        count = len(objects(body.get("product_items"), f"{here}.product_items"))
         return _("[Order from the catalogue: %(count)d items]") % {"count": count}, [], {"order": dict(body)}
     if kind == "system":
-        return _("[WhatsApp notice] %(body)s") % {"body": body.get("body", "")}, [], {"system": dict(body)}
-    errors = item.get("errors") or []
-    reason = str(errors[0].get("title") or errors[0].get("message") or "") if errors else ""
-    text = _(
+        body = obj(raw, here)
+        notice = text(body.get("body"), f"{here}.body")
+        return _("[WhatsApp notice] %(body)s") % {"body": notice}, [], {"system": dict(body)}
+    errors = objects(item.get("errors"), f"{where}.errors")
+    reason = ""
+    if errors:
+        reason = text(errors[0].get("title"), f"{where}.errors[0].title") or text(
+            errors[0].get("message"), f"{where}.errors[0].message"
+        )
+    shown = _(
         "[A “%(type)s” message WhatsApp does not pass on to us; ask the customer to send it another way]"
     ) % {"type": kind}
-    return (f"{text} ({reason})" if reason else text), [], {"errors": errors}
+    return (f"{shown} ({reason})" if reason else shown), [], {"errors": errors}
 
 
-def _location(body: Mapping[str, Any]) -> str:
-    lat, lng = body.get("latitude"), body.get("longitude")
-    label = ", ".join(str(body[key]) for key in ("name", "address") if body.get(key))
+def _location(body: Mapping[str, Any], where: str) -> str:
+    lat, lng = (
+        text(body.get("latitude"), f"{where}.latitude"),
+        text(body.get("longitude"), f"{where}.longitude"),
+    )
+    label = ", ".join(text(body.get(key), f"{where}.{key}") for key in ("name", "address") if body.get(key))
     link = f"https://maps.google.com/?q={lat},{lng}"
     return f"[{_('Location')}] {label} {link}".replace("  ", " ").strip()
 
 
-def _contact_cards(cards: list[Mapping[str, Any]]) -> str:
+def _contact_cards(cards: list[Mapping[str, Any]], where: str) -> str:
     lines = []
-    for card in cards:
-        name = str((card.get("name") or {}).get("formatted_name") or "")
-        phones = ", ".join(str(p.get("phone") or p.get("wa_id") or "") for p in card.get("phones") or [])
-        emails = ", ".join(str(e.get("email") or "") for e in card.get("emails") or [])
+    for index, card in enumerate(cards):
+        here = f"{where}[{index}]"
+        name = text(
+            obj(card.get("name"), f"{here}.name").get("formatted_name"), f"{here}.name.formatted_name"
+        )
+        phones = ", ".join(
+            text(p.get("phone"), f"{here}.phones.phone") or text(p.get("wa_id"), f"{here}.phones.wa_id")
+            for p in objects(card.get("phones"), f"{here}.phones")
+        )
+        emails = ", ".join(
+            text(e.get("email"), f"{here}.emails.email")
+            for e in objects(card.get("emails"), f"{here}.emails")
+        )
         lines.append(" ".join(part for part in (name, phones, emails) if part))
     return f"[{_('Contact card')}] " + "; ".join(lines)
 
 
-def _status(item: Mapping[str, Any]) -> StatusUpdate | None:
-    status = STATUSES.get(str(item.get("status", "")))
-    if status is None or not item.get("id"):
+def _status(item: Mapping[str, Any], where: str) -> StatusUpdate | None:
+    status = STATUSES.get(text(item.get("status"), f"{where}.status"))
+    external_id = text(item.get("id"), f"{where}.id")
+    if status is None or not external_id:
         return None
-    error = ""
-    for problem in item.get("errors") or []:
-        detail = str(
-            (problem.get("error_data") or {}).get("details")
-            or problem.get("message")
-            or problem.get("title")
-            or ""
-        )
-        error = describe(_code(problem.get("code")), None, detail)
-        break
+    problems = objects(item.get("errors"), f"{where}.errors")
+    error = describe_failed_status(problems[0]) if problems else ""
     return StatusUpdate(
         channel=Channel.WHATSAPP,
-        external_id=str(item["id"]),
+        external_id=external_id[:500],
         status=status,
         error=error,
         at=epoch(item.get("timestamp")),
     )
-
-
-def _code(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None

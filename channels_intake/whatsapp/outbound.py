@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from channels_intake.accounts import WhatsAppNumber
+from channels_intake.accounts import WhatsAppNumber, gone_account_reason
 from channels_intake.media import fetch_bytes
 from channels_intake.messaging import send_in_parts
 from channels_intake.meta import graph_request
@@ -29,7 +29,8 @@ AUDIO_TYPES = {"audio/aac", "audio/mp4", "audio/mpeg", "audio/amr", "audio/ogg"}
 def number_for(ticket: Ticket) -> WhatsAppNumber:
     number = WhatsAppNumber.for_ticket(ticket)
     if number is None:
-        raise TransportError(_("No active WhatsApp number is set up in the admin."), permanent=True)
+        reason = gone_account_reason(ticket) or _("No active WhatsApp number is set up in the admin.")
+        raise TransportError(reason, permanent=True)
     return number
 
 

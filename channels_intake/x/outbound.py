@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from channels_intake.accounts import XAccount
+from channels_intake.accounts import XAccount, gone_account_reason
 from channels_intake.media import fetch_bytes
 from channels_intake.meta import timeout
 from channels_intake.transport import TransportError
@@ -23,7 +23,8 @@ from tickets.models import Channel, ContactIdentity, Direction, IdentityKind, Me
 def _account(message: Message) -> XAccount:
     account = XAccount.for_ticket(message.ticket)
     if account is None:
-        raise TransportError(_("No active X account is set up in the admin."), permanent=True)
+        reason = gone_account_reason(message.ticket) or _("No active X account is set up in the admin.")
+        raise TransportError(reason, permanent=True)
     return account
 
 

@@ -11,7 +11,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -271,14 +271,9 @@ def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | No
         ):
             ticket = candidate
     if ticket is None and inbound.channel in STREAM_CHANNELS and not inbound.new_conversation:
-        ticket = (
-            Ticket.objects.filter(contact=contact, channel=inbound.channel, merged_into__isnull=True)
-            .filter(
-                Q(status__in=OPEN_STATUSES) | Q(status=Status.RESOLVED, resolved_at__gte=_reopen_cutoff())
-            )
-            .order_by("-updated_at")
-            .first()
-        )
+        ticket, previous = _stream_ticket(contact, inbound.channel)
+        if ticket is None:
+            return None, previous
     if ticket is None:
         return None, None
     ticket = _follow_merges(ticket)
@@ -331,6 +326,29 @@ def _open_successor(closed: Ticket, contact: Contact) -> tuple[Ticket | None, Ti
             return successor, current
         seen.add(successor.pk)
         current = successor
+
+
+def _stream_ticket(contact: Contact, channel: str) -> tuple[Ticket | None, Ticket | None]:
+    """On a message channel: (the ticket the message joins, the finished ticket a new one links to).
+
+    The contact's most recently active open ticket on the channel first, even when a resolved one was
+    touched later; else one resolved within STREAM_REOPEN_WINDOW_DAYS (reopened); else a new ticket,
+    linked to the newest closed ticket, or one resolved before the window, of the contact there.
+    """
+    tickets = Ticket.objects.filter(contact=contact, channel=channel, merged_into__isnull=True)
+    current = (
+        tickets.filter(
+            Q(status__in=OPEN_STATUSES) | Q(status=Status.RESOLVED, resolved_at__gte=_reopen_cutoff())
+        )
+        .order_by(Case(When(status__in=OPEN_STATUSES, then=0), default=1), "-updated_at", "-pk")
+        .first()
+    )
+    if current is not None:
+        return current, None
+    previous = (
+        tickets.filter(status__in=[Status.CLOSED, Status.RESOLVED]).order_by("-created_at", "-pk").first()
+    )
+    return None, previous
 
 
 def _reopen_cutoff() -> dt.datetime:

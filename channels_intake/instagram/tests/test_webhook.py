@@ -17,7 +17,7 @@ from tickets import actions
 from tickets.inbound import InboundAttachment
 from tickets.models import DeliveryStatus, Message, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixtures_just_sent")]
 URL = "/intake/instagram/"
 IGSID = "1254459154682919"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

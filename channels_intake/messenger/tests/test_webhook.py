@@ -18,7 +18,7 @@ from channels_intake.tests.support import (
 from tickets import actions
 from tickets.models import DeliveryStatus, Direction, Message, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixtures_just_sent")]
 URL = "/intake/messenger/"
 PSID = "6745879123456789"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 64

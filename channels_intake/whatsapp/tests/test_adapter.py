@@ -119,3 +119,24 @@ def test_status_callbacks_become_status_updates(name, status):
 def test_a_failed_status_explains_the_expired_window_with_metas_code():
     [update] = parse(fixture("whatsapp", "status_failed")).statuses
     assert "24 hours" in update.error and "131047" in update.error
+
+
+def test_a_failed_status_shows_the_code_the_title_and_the_details():
+    [update] = parse(fixture("whatsapp", "status_failed")).statuses
+    assert update.error.endswith(
+        "131047 — Re-engagement message: Message failed to send because more than 24 hours have passed "
+        "since the customer last replied to this number."
+    )
+    assert update.error.startswith("More than 24 hours have passed")  # our sentence for the agent first
+
+
+def test_a_failed_status_with_only_a_title_or_only_details_shows_what_there_is():
+    payload = fixture("whatsapp", "status_failed")
+    problem = payload["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"][0]
+    problem.update({"code": 131999, "title": "Something odd", "message": "Something odd"})
+    del problem["error_data"]
+    [update] = parse(payload).statuses
+    assert update.error == "131999 — Something odd"
+    problem.update({"title": "", "message": "", "error_data": {"details": "Only details"}})
+    [update] = parse(payload).statuses
+    assert update.error == "131999 — Only details"

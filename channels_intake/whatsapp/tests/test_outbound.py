@@ -13,7 +13,7 @@ from tickets import actions
 from tickets.inbound import InboundAttachment
 from tickets.models import DeliveryStatus, Ticket, TicketEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixtures_just_sent")]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -165,14 +165,42 @@ def test_downloading_the_same_media_twice_attaches_it_once(ticket, fake_api):
     assert message.attachments.count() == 1
 
 
-def test_a_reply_to_a_customer_without_any_number_set_up_fails_clearly(
+def test_a_reply_goes_out_from_the_number_the_conversation_came_in_on(
     ticket, personas, fake_api, run_on_commit, number
 ):
+    whatsapp_number(name="CS Bandung", slug="cs-bandung", phone_number_id="100000000000001")
+    number.save(update_fields=["name"])
+    message = run_on_commit(actions.reply, ticket(), by=personas.agent, text="Halo")
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.SENT
+    assert [c.path for c in fake_api.calls("POST", "/messages")] == ["/v21.0/106540352242922/messages"]
+
+
+def test_a_reply_is_refused_when_the_conversations_number_is_gone_not_sent_from_another(
+    ticket, personas, fake_api, number
+):
     t = ticket()
+    whatsapp_number(name="CS Bandung", slug="cs-bandung", phone_number_id="100000000000001")
     number.active = False
     number.save(update_fields=["active"])
-    message = run_on_commit(actions.reply, t, by=personas.agent, text="Halo")
+    with pytest.raises(actions.ActionError, match="106540352242922"):
+        actions.reply(t, by=personas.agent, text="Halo")
+    assert not t.messages.filter(direction="out").exists()
+    assert not fake_api.calls("POST", "/messages")
+
+
+def test_a_queued_reply_fails_clearly_when_its_number_was_removed_meanwhile(
+    ticket, personas, fake_api, run_on_commit, number, django_capture_on_commit_callbacks
+):
+    t = ticket()
+    whatsapp_number(name="CS Bandung", slug="cs-bandung", phone_number_id="100000000000001")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        message = actions.reply(t, by=personas.agent, text="Halo")
+    number.delete()
+    for callback in queued:
+        callback()
     message.refresh_from_db()
     assert message.delivery_status == DeliveryStatus.FAILED
-    assert "No active WhatsApp number" in message.delivery_error
+    assert "106540352242922" in message.delivery_error and "no longer" in message.delivery_error
+    assert not fake_api.calls("POST", "/messages")
     assert json.loads(json.dumps(message.metadata)) == message.metadata

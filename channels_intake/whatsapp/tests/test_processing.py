@@ -12,7 +12,7 @@ from tests.factories import customer_ticket, inbound
 from tickets import actions
 from tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket, TicketEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixtures_just_sent")]
 
 
 @pytest.fixture

@@ -137,3 +137,21 @@ def test_numbers_of_different_teams_route_their_tickets(client, personas, run_on
     body = fixture_bytes("whatsapp", "text").replace(b"106540352242922", b"106540352242999")
     run_on_commit(post, client, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body))
     assert Ticket.objects.get().team == sellers
+
+
+def test_an_acknowledgement_costs_one_insert_once_the_account_is_known(
+    client, number, django_assert_num_queries
+):
+    body = fixture_bytes("whatsapp", "text")
+    assert post(client, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body)).status_code == 200
+    with django_assert_num_queries(1):  # the account comes from this process's short-lived cache
+        assert post(client, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body)).status_code == 200
+    assert InboundEvent.objects.count() == 2
+
+
+def test_a_deactivated_account_stops_answering_at_once_in_this_process(client, number):
+    body = fixture_bytes("whatsapp", "text")
+    assert post(client, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body)).status_code == 200
+    number.active = False
+    number.save(update_fields=["active"])
+    assert post(client, body, HTTP_X_HUB_SIGNATURE_256=meta_signature(body)).status_code == 403

@@ -16,6 +16,7 @@ from tickets.actions.base import (
     event,
     locked,
     publish,
+    search_text,
     set_status,
 )
 from tickets.attachments import store_attachment
@@ -67,9 +68,10 @@ def reply(
     )
     for item in attachments:
         store_attachment(message, filename=item.filename, content=item.content)
-    fields = ["last_agent_message_at", "updated_at"]
+    fields = ["last_agent_message_at", "updated_at", "search_text"]
     ticket.last_agent_message_at = now
     ticket.updated_at = now
+    ticket.search_text = search_text(ticket, message.text)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
         fields.append("first_response_at")
@@ -106,7 +108,9 @@ def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[Inboun
     for item in attachments:
         store_attachment(message, filename=item.filename, content=item.content)
     ticket.updated_at = now
-    ticket.save(update_fields=["updated_at"])
+    # Notes are searchable: agents look for what they noted; the customer never sees search.
+    ticket.search_text = search_text(ticket, message.text)
+    ticket.save(update_fields=["updated_at", "search_text"])
     event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
     publish(ticket, "note")
     return message
@@ -154,9 +158,10 @@ def send_template(ticket: Ticket, *, by: Any, template: MessageTemplate, variabl
         metadata={"template": {"name": template.name, "language": template.language, "variables": values}},
         created_at=now,
     )
-    fields = ["last_agent_message_at", "updated_at"]
+    fields = ["last_agent_message_at", "updated_at", "search_text"]
     ticket.last_agent_message_at = now
     ticket.updated_at = now
+    ticket.search_text = search_text(ticket, message.text)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
         fields.append("first_response_at")

@@ -67,6 +67,14 @@ def test_it_finds_a_ticket_by_words_of_its_messages(tickets, personas):
     assert found("JP1234567890") == {tickets["parcel"].pk}
 
 
+def test_it_finds_a_ticket_by_words_of_an_agents_reply_or_internal_note(tickets, personas):
+    # Agents search what they themselves wrote: a resi number they gave, a note about a finance batch.
+    actions.reply(tickets["parcel"], by=personas.agent, text="Resi pengganti Anda JX9988776655 ya Kak.")
+    actions.add_note(tickets["topup"], by=personas.agent, text="Sudah dicek ke tim finance, batch Senin.")
+    assert found("JX9988776655") == {tickets["parcel"].pk}
+    assert found("finance Senin") == {tickets["topup"].pk}
+
+
 def test_every_word_must_match(tickets):
     assert found("paket QRIS") == set()
 

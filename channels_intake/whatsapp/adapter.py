@@ -84,7 +84,8 @@ def _message(item: Mapping[str, Any], number_id: str, names: Mapping[str, str], 
     return InboundMessage(
         channel=Channel.WHATSAPP,
         external_id=str(item.get("id", "")) or None,
-        sender=SenderIdentity(kind=IdentityKind.PHONE, address=sender, name=names.get(sender, "")),
+        # WhatsApp ids are international numbers without the plus ('6591234567' is Singaporean).
+        sender=SenderIdentity(kind=IdentityKind.PHONE, address=f"+{sender}", name=names.get(sender, "")),
         text=text,
         sent_at=epoch(item.get("timestamp")),
         references=references,

@@ -175,10 +175,26 @@ def test_a_topic_that_concerns_no_order_needs_no_order_number(customer):
     assert Ticket.objects.get().order_ref == ""
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("(021) 555-1234", "+62215551234"),
+        ("(0812) 3456-7890", "+6281234567890"),
+        ("812-3456-7890", "+6281234567890"),
+    ],
+)
+def test_landlines_and_mobiles_written_as_customers_write_them_are_accepted(customer, typed, stored):
+    response = customer.post(CONTACT, form_data(phone=typed))
+    assert response.status_code == 302
+    assert Ticket.objects.get().contact.phone == stored
+
+
 def test_an_invalid_phone_number_is_refused_next_to_the_field(customer):
     response = customer.post(CONTACT, form_data(phone="12"))
     assert not Ticket.objects.exists()
-    assert response.context["form"].errors["phone"] == ["12 is not a possible phone number."]
+    assert response.context["form"].errors["phone"] == [
+        "12 is not a valid phone number. Write it with its area code, e.g. 0812 3456 7890."
+    ]
 
 
 def test_everything_typed_is_kept_on_error_and_the_customer_is_told_to_choose_files_again(customer):

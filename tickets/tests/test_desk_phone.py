@@ -54,7 +54,7 @@ def test_a_bad_phone_number_is_refused_on_its_field_and_nothing_is_created(agent
         {"phone": "12", "name": "X", "requester_role": "buyer", "subject": "S", "text": "T"},
     )
     assert response.status_code == 400
-    assert "12 is not a possible phone number." in response.content.decode()
+    assert "12 is not a valid phone number." in response.content.decode()
     assert 'value="X"' in response.content.decode()
     assert not Ticket.objects.exists()
 

@@ -29,3 +29,17 @@ def test_seeding_twice_changes_nothing(seeded, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", stdout=io.StringIO())
     assert Message.objects.count() == before
+
+
+def test_demo_agents_may_change_the_tickets_they_are_given_and_act_on(seeded):
+    from django.contrib.auth.models import User
+
+    from tickets.access import can_work_on
+    from tickets.models import Role, Ticket, TicketEvent
+
+    for agent in User.objects.filter(agent__role=Role.AGENT):
+        touched = Ticket.objects.filter(pk__in=TicketEvent.objects.filter(actor=agent).values("ticket_id"))
+        for ticket in [*touched, *Ticket.objects.filter(assignee=agent)]:
+            assert can_work_on(agent, ticket), (agent.username, ticket.reference)
+        # Something in their teams' queues to answer straight away.
+        assert any(can_work_on(agent, ticket) for ticket in Ticket.objects.filter(assignee=None))

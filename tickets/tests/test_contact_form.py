@@ -245,6 +245,27 @@ def test_too_many_messages_from_one_address_get_429_with_a_clear_message_and_val
     assert new_customer_client().post(CONTACT, form_data()).status_code == 302
 
 
+@override_settings(CONTACT_FORM_RATE="2/h", RATELIMIT_ENABLE=True)
+def test_a_customer_fixing_their_form_is_not_rate_limited_for_the_failed_tries(customer):
+    # A file too big, then a wrong email, then a missing order number: three corrections, then it works.
+    too_big = upload("tiny.png", padded("tiny.png", MAX_BYTES + 1))
+    assert customer.post(CONTACT, form_data(attachments=[too_big])).status_code == 200
+    assert customer.post(CONTACT, form_data(email="budi@")).status_code == 200
+    assert customer.post(CONTACT, form_data(order_ref="")).status_code == 200
+    assert customer.post(CONTACT, form_data()).status_code == 302
+    assert customer.post(CONTACT, form_data()).status_code == 302
+    assert customer.post(CONTACT, form_data()).status_code == 429  # the allowance counts what was sent
+    assert Ticket.objects.count() == 2
+
+
+@override_settings(CONTACT_FORM_RATE="2/h", RATELIMIT_ENABLE=True)
+def test_a_flood_of_invalid_submissions_is_still_limited(customer):
+    # Failed tries have their own allowance, five times the rate: a bot posting garbage is stopped.
+    statuses = [customer.post(CONTACT, form_data(email="x@")).status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
+    assert "Too many messages from your connection." in customer.post(CONTACT, form_data()).content.decode()
+
+
 def test_sending_the_same_form_twice_opens_one_ticket(
     customer, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -7,6 +7,8 @@ production (``DEBUG=ture``) stops the process with a sentence that names the var
 from __future__ import annotations
 
 import os
+import re
+import zoneinfo
 from collections.abc import Mapping
 
 
@@ -82,5 +84,36 @@ def env_url(name: str, default: str, schemes: list[str], environ: Mapping[str, s
     if raw and raw.split(":", 1)[0] not in schemes:
         raise ImproperSetting(
             f"{name}={raw!r} must start with one of: {', '.join(s + '://' for s in schemes)}."
+        )
+    return raw
+
+
+def env_timezone(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """An IANA time zone name (Asia/Jakarta, Asia/Makassar, UTC), checked against the zone database."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name, "").strip() or default
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperSetting(
+            f"{name}={raw!r} is not a time zone name: use an IANA name such as Asia/Jakarta (WIB), "
+            "Asia/Makassar (WITA), Asia/Jayapura (WIT) or UTC."
+        ) from None
+    return raw
+
+
+# django-ratelimit's syntax, strictly: its own parser reads '10/hour' as 10/h and fails on '10 per hour'
+# only when the first request arrives.
+_RATE = re.compile(r"[1-9]\d*/(?:[1-9]\d*)?[smhd]")
+
+
+def env_rate(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """A django-ratelimit rate: COUNT/PERIOD, e.g. 10/h, 100/5m, 500/d."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name, "").strip() or default
+    if not _RATE.fullmatch(raw):
+        raise ImproperSetting(
+            f"{name}={raw!r} is not a rate: write COUNT/PERIOD with PERIOD one of s, m, h, d, "
+            "optionally with a number of them (10/h, 100/5m, 500/d)."
         )
     return raw

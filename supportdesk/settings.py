@@ -15,7 +15,16 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from supportdesk.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    env_timezone,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUPPORTDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -177,7 +186,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env_str("TIME_ZONE", "Asia/Jakarta")
+TIME_ZONE = env_timezone("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True
 
@@ -305,13 +314,14 @@ SPECTACULAR_SETTINGS = {
 # Contact form: the support policy allows 5 attachments of 4.5 MB, jpg/jpeg/png/pdf.
 CONTACT_FORM_MAX_FILES = env_int("CONTACT_FORM_MAX_FILES", 5, minimum=0, maximum=20)
 CONTACT_FORM_MAX_FILE_BYTES = env_int("CONTACT_FORM_MAX_FILE_BYTES", 4_718_592, minimum=1)
-CONTACT_FORM_RATE = env_str("CONTACT_FORM_RATE", "10/h")
+CONTACT_FORM_RATE = env_rate("CONTACT_FORM_RATE", "10/h")
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Behind a reverse proxy every customer has the proxy's address: name the header with the client's
 # address (e.g. HTTP_X_REAL_IP) so the per-IP limit counts customers, not the proxy.
 if env_str("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY")
-# Signed status links stay valid this many days after the ticket's last activity.
+# Signed status links stay valid this many days after they were sent or after the ticket's last activity,
+# whichever is later (tickets.links.ticket_for_token).
 STATUS_LINK_MAX_AGE_DAYS = env_int("STATUS_LINK_MAX_AGE_DAYS", 180, minimum=1)
 DEFAULT_PHONE_REGION = env_choice("DEFAULT_PHONE_REGION", "ID", ["ID", "MY", "SG", "PH", "TH", "VN"])
 # Custom out-of-hours sentence ({next_open} is filled in); opening hours are the SLA calendars.
@@ -388,7 +398,7 @@ CHAT_IDENTITY_MAX_AGE_HOURS = env_int("CHAT_IDENTITY_MAX_AGE_HOURS", 24, minimum
 # A chat whose visitor has been gone this long ends (and stops counting against the agent's limit).
 CHAT_ABANDONED_MINUTES = env_int("CHAT_ABANDONED_MINUTES", 30, minimum=1)
 # New chats and out-of-hours messages per visitor IP address.
-CHAT_START_RATE = env_str("CHAT_START_RATE", "20/h")
+CHAT_START_RATE = env_rate("CHAT_START_RATE", "20/h")
 CELERY_BEAT_SCHEDULE["sweep-chats"] = {"task": "channels_intake.chat.tasks.sweep_chats", "schedule": 15.0}
 
 LOGGING = {

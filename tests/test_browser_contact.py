@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,42 +11,12 @@ from tickets.models import Direction, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 FIXTURES = Path(__file__).resolve().parent.parent / "tickets" / "tests" / "fixtures"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture
-def chromium():
-    """Headless Chromium through Playwright, started per test.
-
-    Not session-scoped: while Playwright's event loop runs, Django's connection handler (an asgiref
-    Local) hands out other connection objects, so the next test's serialized rollback would find no
-    serialized data and start without the seeded categories.
-    """
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
 def phone(chromium):
-    """A phone-sized browser window."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    """A phone-sized browser window (the shared headless Chromium of conftest.py)."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page = context.new_page()
     yield page
@@ -59,14 +28,14 @@ def submit(page, form_selector: str) -> None:
         page.click(f"{form_selector} button[type=submit]")
 
 
-def test_a_customer_sends_the_form_follows_the_status_link_and_replies(live_server, phone):
+def test_a_customer_sends_the_form_follows_the_status_link_and_replies(live_server, phone, artifacts_dir):
     page = phone
     page.goto(f"{live_server.url}/contact/")
     assert page.get_attribute("html", "lang") == "id"
     with page.expect_navigation():
         page.click(".lang-switch a[hreflang=en]")
     assert page.get_attribute("html", "lang") == "en"
-    page.screenshot(path=ARTIFACTS / "contact-empty.png", full_page=True)
+    page.screenshot(path=artifacts_dir / "contact-empty.png", full_page=True)
 
     page.check("input[name=requester_role][value=buyer]")
     page.fill("#id_name", "Budi Santoso")
@@ -85,7 +54,7 @@ def test_a_customer_sends_the_form_follows_the_status_link_and_replies(live_serv
     ticket = Ticket.objects.get()
     assert reference == ticket.reference
     assert re.fullmatch(r"#SD-\d+", reference)
-    page.screenshot(path=ARTIFACTS / "contact-thanks.png", full_page=True)
+    page.screenshot(path=artifacts_dir / "contact-thanks.png", full_page=True)
 
     with page.expect_navigation():
         page.click("#status-link")
@@ -98,14 +67,16 @@ def test_a_customer_sends_the_form_follows_the_status_link_and_replies(live_serv
     submit(page, "form.reply")
     assert "Thank you, we added your message." in page.inner_text(".flash")
     assert "Ini foto resi pengirimannya." in page.inner_text(".conversation")
-    page.screenshot(path=ARTIFACTS / "status-after-reply.png", full_page=True)
+    page.screenshot(path=artifacts_dir / "status-after-reply.png", full_page=True)
 
     replies = ticket.messages.filter(direction=Direction.INBOUND).order_by("pk")
     assert [m.text for m in replies][-1] == "Ini foto resi pengirimannya."
     assert replies.last().attachments.get().content_type == "application/pdf"
 
 
-def test_a_customer_sees_errors_next_to_the_fields_and_keeps_what_they_typed(live_server, phone):
+def test_a_customer_sees_errors_next_to_the_fields_and_keeps_what_they_typed(
+    live_server, phone, artifacts_dir
+):
     page = phone
     page.goto(f"{live_server.url}/contact/")
     page.fill("#id_name", "Budi Santoso")
@@ -131,5 +102,5 @@ def test_a_customer_sees_errors_next_to_the_fields_and_keeps_what_they_typed(liv
     assert page.is_visible("#id_requester_role_error")
     assert "bukti.png" in page.inner_text("#id_attachments_error")
     assert page.is_visible("#field-attachments .notice-warning")  # choose the files again
-    page.screenshot(path=ARTIFACTS / "contact-errors.png", full_page=True)
+    page.screenshot(path=artifacts_dir / "contact-errors.png", full_page=True)
     assert not Ticket.objects.exists()

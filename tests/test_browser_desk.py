@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.factories import PASSWORD, inbound
 from tickets import actions
 from tickets.models import CannedReply, Direction, Message
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium"
-    ),
-]
+pytestmark = [pytest.mark.browser]
 
 
-def test_an_agent_finds_a_ticket_by_search_and_replies_to_it(live_server, transactional_db, personas):
-    from playwright.sync_api import expect, sync_playwright
+def test_an_agent_finds_a_ticket_by_search_and_replies_to_it(
+    live_server, transactional_db, personas, chromium, artifacts_dir
+):
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
     # Noise, so the search has something to tell apart.
     for n in range(3):
         actions.receive_message(
@@ -51,46 +35,45 @@ def test_an_agent_finds_a_ticket_by_search_and_replies_to_it(live_server, transa
     )
     reply_text = "Terima kasih Kak Rina, pembayaran sudah kami terima."
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="en-US")
-        page.goto(f"{live_server.url}/desk/")
-        expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/desk/")
-        page.screenshot(path=str(ARTIFACTS / "desk-login.png"))
-        page.fill("#id_username", personas.agent.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        expect(page.locator("h1")).to_have_text("Mine")
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/desk/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/desk/")
+    page.screenshot(path=str(artifacts_dir / "desk-login.png"))
+    page.fill("#id_username", personas.agent.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Mine")
 
-        page.goto(f"{live_server.url}/desk/?view=open")
-        expect(page.locator("table.tickets tbody tr")).to_have_count(4)
-        page.screenshot(path=str(ARTIFACTS / "desk-inbox.png"), full_page=True)
+    page.goto(f"{live_server.url}/desk/?view=open")
+    expect(page.locator("table.tickets tbody tr")).to_have_count(4)
+    page.screenshot(path=str(artifacts_dir / "desk-inbox.png"), full_page=True)
 
-        page.fill(".topsearch input[name=q]", "INV/20261201")
-        page.press(".topsearch input[name=q]", "Enter")
-        rows = page.locator("table.tickets tbody tr")
-        expect(rows).to_have_count(1)
-        expect(rows.first).to_contain_text("Rina Wulandari")
-        page.click("text=Pesanan belum diproses setelah bayar")
-        expect(page).to_have_url(f"{live_server.url}/desk/tickets/{ticket.pk}/")
+    page.fill(".topsearch input[name=q]", "INV/20261201")
+    page.press(".topsearch input[name=q]", "Enter")
+    rows = page.locator("table.tickets tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Rina Wulandari")
+    page.click("text=Pesanan belum diproses setelah bayar")
+    expect(page).to_have_url(f"{live_server.url}/desk/tickets/{ticket.pk}/")
 
-        # The canned reply picker fills the variables on the server and inserts the text.
-        page.select_option("#canned-picker", label="[ID] Pesanan tertunda")
-        expect(page.locator("#id_reply_text")).to_have_value(
-            "Halo Rina Wulandari, pesanan INV/20261201/MPL/4455667788 sedang kami cek."
-        )
-        page.fill("#id_reply_text", reply_text)
-        page.select_option("#id_reply_status", "pending")
-        page.click(".pane-reply button[type=submit]")
+    # The canned reply picker fills the variables on the server and inserts the text.
+    page.select_option("#canned-picker", label="[ID] Pesanan tertunda")
+    expect(page.locator("#id_reply_text")).to_have_value(
+        "Halo Rina Wulandari, pesanan INV/20261201/MPL/4455667788 sedang kami cek."
+    )
+    page.fill("#id_reply_text", reply_text)
+    page.select_option("#id_reply_status", "pending")
+    page.click(".pane-reply button[type=submit]")
 
-        expect(page.locator(".alert-success")).to_contain_text("Reply queued for sending.")
-        expect(page.locator(".msg-out .msg-body").last).to_have_text(reply_text)
-        expect(page.locator(".ticket-meta .badge")).to_have_text("Pending")
-        page.screenshot(path=str(ARTIFACTS / "desk-ticket-after-reply.png"), full_page=True)
+    expect(page.locator(".alert-success")).to_contain_text("Reply queued for sending.")
+    expect(page.locator(".msg-out .msg-body").last).to_have_text(reply_text)
+    expect(page.locator(".ticket-meta .badge")).to_have_text("Pending")
+    page.screenshot(path=str(artifacts_dir / "desk-ticket-after-reply.png"), full_page=True)
 
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(ARTIFACTS / "desk-ticket-phone.png"), full_page=True)
-        browser.close()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(artifacts_dir / "desk-ticket-phone.png"), full_page=True)
+    context.close()
 
     sent = Message.objects.get(ticket=ticket, direction=Direction.OUTBOUND)
     assert sent.text == reply_text

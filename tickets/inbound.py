@@ -55,5 +55,10 @@ class InboundMessage:
     order_ref: str = ""
     team_slug: str = ""
     language: str = ""
+    # Mail a machine sent (auto-replies, bounces, spam): no SLA clock counts it, nothing acknowledges it.
     is_automatic: bool = False
+    # Whether a new ticket gets the acknowledgement mail. False for sources that must not write to the
+    # customer (demo data); a real message without an email address is simply not acknowledged
+    # (tickets.notifications decides by the address), it is not automatic.
+    acknowledge: bool = True
     metadata: dict[str, object] = field(default_factory=dict)

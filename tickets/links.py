@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from tickets.models import Ticket
 
@@ -23,11 +24,24 @@ def status_url(ticket: Ticket, *, absolute: bool = True) -> str:
 
 
 def ticket_for_token(token: str) -> Ticket | None:
-    """The ticket a token was made for, or None for a forged, altered or expired token."""
+    """The ticket a token was made for, or None for a forged, altered or expired token.
+
+    A link expires STATUS_LINK_MAX_AGE_DAYS after it was made or after the ticket's last activity,
+    whichever is later: the link in the acknowledgement keeps working as long as the conversation goes
+    on, and a link to a ticket nobody touched for that long stops working.
+    """
+    max_age = dt.timedelta(days=settings.STATUS_LINK_MAX_AGE_DAYS)
+    recent = True
     try:
-        pk = signing.loads(token, salt=_SALT, max_age=dt.timedelta(days=settings.STATUS_LINK_MAX_AGE_DAYS))
+        pk = signing.loads(token, salt=_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        pk = signing.loads(token, salt=_SALT)  # genuine, only old: the ticket's activity decides
+        recent = False
     except signing.BadSignature:
         return None
     if not isinstance(pk, int):
         return None
-    return Ticket.objects.filter(pk=pk).select_related("contact", "category").first()
+    ticket = Ticket.objects.filter(pk=pk).select_related("contact", "category").first()
+    if ticket is not None and not recent and ticket.updated_at < timezone.now() - max_age:
+        return None
+    return ticket

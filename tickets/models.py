@@ -283,7 +283,8 @@ class Ticket(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
     )
-    # Lower-cased text of subject, contact and messages, for search (a GIN index on PostgreSQL).
+    # Lower-cased text of the messages (customer, replies, notes), for search. On PostgreSQL the generated
+    # column "search_document" (migration 0007, not a model field) holds its tsvector with the subject.
     search_text = models.TextField(blank=True, default="")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -308,8 +309,8 @@ class Ticket(models.Model):
             models.Index(fields=["order_ref"], name="ticket_order_ref"),
             # --- Desk (agent workspace) queues, see tickets/queues.py -------------------------------
             # "All open" and "Unassigned"/"Mine" read only open tickets, newest activity first;
-            # "Recently resolved" reads by resolution time. (Full-text search: PostgreSQL-only GIN
-            # indexes created in migration 0004_desk_search_indexes.)
+            # "Recently resolved" reads by resolution time. (Full-text search: the PostgreSQL-only
+            # search_document column and its GIN index, migration 0010_stored_search_document.)
             models.Index(
                 fields=["-updated_at", "-id"],
                 condition=Q(status__in=OPEN_STATUSES),
@@ -323,6 +324,9 @@ class Ticket(models.Model):
             models.Index(
                 fields=["-resolved_at"], condition=Q(resolved_at__isnull=False), name="ticket_resolved_at"
             ),
+            # "All tickets" (where searching happens), newest activity first: walked in page order, so a
+            # search matching a tenth of the table reads a page's worth of rows instead of sorting them all.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
         ]
 
     def __str__(self) -> str:

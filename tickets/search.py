@@ -1,8 +1,8 @@
 """Finding tickets by what an agent types: a ticket number, an order number, a customer, or words.
 
 On PostgreSQL the words go through real full-text search ('simple' configuration, so Indonesian and
-English are treated alike) over subject + Ticket.search_text, served by the GIN index of migration
-0004_desk_search_indexes; order numbers by their start through the UPPER(order_ref) index, or by digits
+English are treated alike) over subject + Ticket.search_text, stored as the generated column
+``search_document`` and served by its GIN index (migration 0010_stored_search_document); order numbers by their start through the UPPER(order_ref) index, or by digits
 anywhere in them, and names and addresses, through the trigram indexes of migration
 0006_contact_search_trigram (and 0005_order_ref_trigram for order numbers). Every part of
 the search is a condition on the ticket row that one of those indexes answers (contacts found first, in
@@ -17,13 +17,13 @@ import contextlib
 import re
 from typing import Any, TypeVar
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Expression, F, Func, Q, QuerySet, Subquery
 
 from tickets import identities
-from tickets.models import Contact, ContactIdentity, Ticket
+from tickets.models import Contact, ContactIdentity, IdentityKind, Ticket
 
 Rows = TypeVar("Rows", bound=QuerySet[Any, Any])
 
@@ -41,9 +41,16 @@ def ticket_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def search_vector() -> SearchVector:
-    """Must stay identical to the expression indexed by migration 0004_desk_search_indexes."""
-    return SearchVector("subject", "search_text", config="simple")
+class SearchDocument(Expression):
+    """The ticket's stored ``search_document`` column (PostgreSQL; migration 0010_stored_search_document):
+    to_tsvector('simple', subject || ' ' || search_text), computed by PostgreSQL on every write and
+    indexed by ``ticket_search_document``. Not a model field, so the ORM never selects or writes it."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name('search_document')}", []
 
 
 class _AnyOf(Func):
@@ -55,9 +62,14 @@ class _AnyOf(Func):
     output_field = BooleanField()
 
 
+def normalised(text: str) -> str:
+    """What is searched for: ``text`` with its spaces collapsed, at most MAX_QUERY_LENGTH long."""
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
 def search(tickets: Rows, text: str) -> Rows:
     """``tickets`` narrowed to those matching ``text``; unchanged for an empty text."""
-    text = " ".join(text.split())[:MAX_QUERY_LENGTH]
+    text = normalised(text)
     if not text:
         return tickets
     number = ticket_number(text)
@@ -77,7 +89,7 @@ def search(tickets: Rows, text: str) -> Rows:
     condition |= Q(_AnyOf(F("contact_id"), Subquery(names))) | Q(_AnyOf(F("contact_id"), Subquery(addresses)))
     if number is not None:
         condition |= Q(pk=number)
-    return tickets.alias(search_document=search_vector()).filter(condition)
+    return tickets.alias(search_document=SearchDocument()).filter(condition)
 
 
 def _search_query(text: str) -> SearchQuery:
@@ -97,7 +109,8 @@ def _contact_ids(text: str) -> tuple[QuerySet[Contact, Any], QuerySet[ContactIde
     addresses = Q(address__icontains=text.lower())
     if sum(ch.isdigit() for ch in text) >= 6:
         with contextlib.suppress(ValidationError):  # not a phone number after all
-            addresses |= Q(address=identities.normalise_phone(text))
+            # With its kind, so the unique (kind, address) index answers it (address alone: a scan).
+            addresses |= Q(kind=IdentityKind.PHONE, address=identities.normalise_phone(text))
     return (
         Contact.objects.filter(name__icontains=text).values("pk"),
         ContactIdentity.objects.filter(addresses).values("contact_id"),

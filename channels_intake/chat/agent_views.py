@@ -133,7 +133,7 @@ def chat_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = access.access_ticket(request.user, pk)
+    ticket = access.access_ticket(request.user, pk, change=True)
     target = reverse("chat:agent-ticket", args=[ticket.pk])
     try:
         actions.reply(ticket, by=request.user, text=request.POST.get("text", ""))

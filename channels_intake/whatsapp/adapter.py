@@ -114,7 +114,8 @@ def _message(
     return InboundMessage(
         channel=Channel.WHATSAPP,
         external_id=text(item.get("id"), f"{where}.id")[:500] or None,
-        sender=SenderIdentity(kind=IdentityKind.PHONE, address=sender, name=names.get(sender, "")),
+        # WhatsApp ids are international numbers without the plus ('6591234567' is Singaporean).
+        sender=SenderIdentity(kind=IdentityKind.PHONE, address=f"+{sender}", name=names.get(sender, "")),
         text=content,
         sent_at=epoch(item.get("timestamp")),
         references=references,

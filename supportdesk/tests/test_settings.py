@@ -6,7 +6,16 @@ import sys
 import pytest
 from django.conf import settings
 
-from supportdesk.env import ImproperSetting, env_bool, env_choice, env_int, env_list, env_url
+from supportdesk.env import (
+    ImproperSetting,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_rate,
+    env_timezone,
+    env_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,6 +48,29 @@ def test_lists_choices_and_urls():
         env_url("DATABASE_URL", "", ["sqlite", "postgres"], environ={"DATABASE_URL": "mysql://x"})
 
 
+@pytest.mark.parametrize("name", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "UTC"])
+def test_a_time_zone_is_an_iana_name(name):
+    assert env_timezone("TIME_ZONE", "Asia/Jakarta", environ={"TIME_ZONE": name}) == name
+    assert env_timezone("TIME_ZONE", "Asia/Jakarta", environ={}) == "Asia/Jakarta"
+
+
+@pytest.mark.parametrize("raw", ["WIB", "Asia/Jakart", "GMT+7 Jakarta", "../../etc/passwd"])
+def test_a_wrong_time_zone_is_refused_with_examples(raw):
+    with pytest.raises(ImproperSetting, match=r"TIME_ZONE=.* is not a time zone name: use an IANA name"):
+        env_timezone("TIME_ZONE", "Asia/Jakarta", environ={"TIME_ZONE": raw})
+
+
+@pytest.mark.parametrize("raw", ["10/h", "100/5m", "500/d", "3/s", "20/12h"])
+def test_a_rate_is_count_per_period(raw):
+    assert env_rate("CONTACT_FORM_RATE", "10/h", environ={"CONTACT_FORM_RATE": raw}) == raw
+
+
+@pytest.mark.parametrize("raw", ["10", "10/hour", "10 per hour", "ten/h", "0/h", "10/0h", "/h", "10/w"])
+def test_a_rate_that_django_ratelimit_would_misread_is_refused(raw):
+    with pytest.raises(ImproperSetting, match=r"CONTACT_FORM_RATE=.* is not a rate: write COUNT/PERIOD"):
+        env_rate("CONTACT_FORM_RATE", "10/h", environ={"CONTACT_FORM_RATE": raw})
+
+
 def test_the_app_defaults_to_jakarta_time_and_indonesian():
     assert settings.TIME_ZONE == "Asia/Jakarta"
     assert settings.LANGUAGE_CODE == "id"
@@ -66,6 +98,19 @@ def test_a_bad_value_stops_start_up_with_a_sentence():
     result = _check({"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "sentence"),
+    [
+        ({"TIME_ZONE": "WIB"}, "TIME_ZONE='WIB' is not a time zone name"),
+        ({"CONTACT_FORM_RATE": "10 per hour"}, "CONTACT_FORM_RATE='10 per hour' is not a rate"),
+    ],
+)
+def test_a_bad_time_zone_or_rate_stops_start_up_with_a_sentence(env, sentence):
+    result = _check({"DEBUG": "1", **env})
+    assert result.returncode != 0
+    assert sentence in result.stderr
 
 
 def test_with_a_secret_key_the_checks_pass():

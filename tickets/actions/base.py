@@ -130,7 +130,8 @@ def record_events(events: Iterable[TicketEvent]) -> None:
 
 
 def search_text(ticket: Ticket, extra: str) -> str:
-    """Message text for search (subject, order and contact are searched in their own columns).
+    """Message text for search: customer messages, agent replies and internal notes (subject, order and
+    contact are searched in their own columns).
 
     A long conversation keeps its newest text within the limit.
     """

@@ -149,7 +149,7 @@ def _receive(inbound: InboundMessage) -> Received:
     event(ticket, TicketEvent.Kind.MESSAGE, message=message, at=now)
     flag_security(ticket, masked, message=message, at=now)
     after_change(ticket, reason="customer_message")
-    if created and not inbound.is_automatic:
+    if created and inbound.acknowledge and not inbound.is_automatic:
         from tickets import tasks
 
         enqueue_on_commit(tasks.send_acknowledgement, ticket.pk)
@@ -446,7 +446,7 @@ def log_phone_call(
             order_ref=order_ref,
             requester_role=requester_role,
             metadata={"logged_by": by.pk},
-            is_automatic=not email,  # no acknowledgement mail without an address
+            acknowledge=bool(email),  # a customer who phoned is acknowledged only if they gave an email
         )
     )
     Message.objects.filter(pk=received.message.pk).update(author_user=by)

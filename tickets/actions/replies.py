@@ -17,6 +17,7 @@ from tickets.actions.base import (
     flag_security,
     locked,
     publish,
+    search_text,
     set_status,
 )
 from tickets.attachments import store_attachment
@@ -140,9 +141,10 @@ def _answered(
     Precondition: the ticket row is locked by the caller's transaction.
     """
     now = message.created_at
-    fields = ["last_agent_message_at", "updated_at"]
+    fields = ["last_agent_message_at", "updated_at", "search_text"]
     ticket.last_agent_message_at = now
     ticket.updated_at = now
+    ticket.search_text = search_text(ticket, message.text)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
         fields.append("first_response_at")
@@ -184,7 +186,9 @@ def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[Inboun
     for item in attachments:
         masked += store_attachment(message, filename=item.filename, content=item.content).masked
     ticket.updated_at = now
-    ticket.save(update_fields=["updated_at"])
+    # Notes are searchable: agents look for what they noted; the customer never sees search.
+    ticket.search_text = search_text(ticket, message.text)
+    ticket.save(update_fields=["updated_at", "search_text"])
     event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
     flag_security(ticket, masked, actor=by, message=message, at=now)
     publish(ticket, "note")

@@ -177,10 +177,26 @@ def test_a_topic_that_concerns_no_order_needs_no_order_number(customer):
     assert Ticket.objects.get().order_ref == ""
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("(021) 555-1234", "+62215551234"),
+        ("(0812) 3456-7890", "+6281234567890"),
+        ("812-3456-7890", "+6281234567890"),
+    ],
+)
+def test_landlines_and_mobiles_written_as_customers_write_them_are_accepted(customer, typed, stored):
+    response = customer.post(CONTACT, form_data(phone=typed))
+    assert response.status_code == 302
+    assert Ticket.objects.get().contact.phone == stored
+
+
 def test_an_invalid_phone_number_is_refused_next_to_the_field(customer):
     response = customer.post(CONTACT, form_data(phone="12"))
     assert not Ticket.objects.exists()
-    assert response.context["form"].errors["phone"] == ["12 is not a possible phone number."]
+    assert response.context["form"].errors["phone"] == [
+        "12 is not a valid phone number. Write it with its area code, e.g. 0812 3456 7890."
+    ]
 
 
 def test_everything_typed_is_kept_on_error_and_the_customer_is_told_to_choose_files_again(customer):
@@ -229,6 +245,27 @@ def test_too_many_messages_from_one_address_get_429_with_a_clear_message_and_val
     # Another customer is not affected, and reading the form is never limited.
     assert customer.get(CONTACT).status_code == 200
     assert new_customer_client().post(CONTACT, form_data()).status_code == 302
+
+
+@override_settings(CONTACT_FORM_RATE="2/h", RATELIMIT_ENABLE=True)
+def test_a_customer_fixing_their_form_is_not_rate_limited_for_the_failed_tries(customer):
+    # A file too big, then a wrong email, then a missing order number: three corrections, then it works.
+    too_big = upload("tiny.png", padded("tiny.png", MAX_BYTES + 1))
+    assert customer.post(CONTACT, form_data(attachments=[too_big])).status_code == 200
+    assert customer.post(CONTACT, form_data(email="budi@")).status_code == 200
+    assert customer.post(CONTACT, form_data(order_ref="")).status_code == 200
+    assert customer.post(CONTACT, form_data()).status_code == 302
+    assert customer.post(CONTACT, form_data()).status_code == 302
+    assert customer.post(CONTACT, form_data()).status_code == 429  # the allowance counts what was sent
+    assert Ticket.objects.count() == 2
+
+
+@override_settings(CONTACT_FORM_RATE="2/h", RATELIMIT_ENABLE=True)
+def test_a_flood_of_invalid_submissions_is_still_limited(customer):
+    # Failed tries have their own allowance, five times the rate: a bot posting garbage is stopped.
+    statuses = [customer.post(CONTACT, form_data(email="x@")).status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
+    assert "Too many messages from your connection." in customer.post(CONTACT, form_data()).content.decode()
 
 
 def test_sending_the_same_form_twice_opens_one_ticket(

@@ -182,17 +182,38 @@ def test_a_page_costs_the_same_number_of_queries_at_10_and_100_rows(
     assert counts[10] == counts[100]
 
 
+@pytest.mark.parametrize("limit", [1000, 5], ids=["few matches", "more matches than the count limit"])
 def test_a_searched_and_filtered_page_also_costs_a_fixed_number_of_queries(
-    agent_client, personas, django_assert_max_num_queries
+    agent_client, personas, django_assert_max_num_queries, monkeypatch, limit
 ):
+    monkeypatch.setattr(queues, "COUNT_LIMIT", limit)
     for n in range(30):
         customer_ticket("paket rusak", subject=f"Paket {n}", sender=f"x{n}@example.test")
     counts = {}
     for size in (10, 25):
         with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(15):
-            agent_client.get("/desk/", {"view": "all", "q": "paket", "assignee": "none", "per_page": size})
+            response = agent_client.get(
+                "/desk/", {"view": "all", "q": "paket", "assignee": "none", "per_page": size}
+            )
+        assert len(response.context["page"].object_list) == size
         counts[size] = len(queries)
     assert counts[10] == counts[25]
+
+
+@pytest.mark.parametrize("limit", [1000, 10], ids=["few matches", "more matches than the count limit"])
+def test_search_results_are_the_newest_activity_first_and_counted(agent_client, personas, monkeypatch, limit):
+    # Few matches are fetched by id and sorted; many are read in index order: the same page either way.
+    monkeypatch.setattr(queues, "COUNT_LIMIT", limit)
+    tickets = [ticket_from(f"s{n}@example.test", f"Saldo belum masuk {n}") for n in range(12)]
+    ticket_from("other@example.test", "Pesanan lain")
+    actions.add_note(tickets[2], by=personas.agent, text="cek mutasi")  # the latest activity
+    expected = [tickets[2].pk] + [ticket.pk for ticket in reversed(tickets) if ticket != tickets[2]]
+    first = agent_client.get("/desk/", {"view": "all", "q": "saldo", "per_page": 10}).context["page"]
+    assert [ticket.pk for ticket in first.object_list] == expected[:10]
+    assert first.paginator.count == min(12, limit + 1)
+    assert first.paginator.capped is (limit < 12)
+    second = agent_client.get("/desk/", {"view": "all", "q": "saldo", "per_page": 10, "page": 2})
+    assert [ticket.pk for ticket in second.context["page"].object_list] == expected[10:]
 
 
 def test_counts_stop_at_the_limit_and_say_there_are_more(agent_client, desk, personas, monkeypatch):

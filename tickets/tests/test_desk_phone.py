@@ -54,7 +54,7 @@ def test_a_bad_phone_number_is_refused_on_its_field_and_nothing_is_created(agent
         {"phone": "12", "name": "X", "requester_role": "buyer", "subject": "S", "text": "T"},
     )
     assert response.status_code == 400
-    assert "12 is not a possible phone number." in response.content.decode()
+    assert "12 is not a valid phone number." in response.content.decode()
     assert 'value="X"' in response.content.decode()
     assert not Ticket.objects.exists()
 
@@ -74,3 +74,24 @@ def test_a_non_agent_cannot_log_a_call(client, personas):
     )
     assert response.status_code == 403
     assert not Ticket.objects.exists()
+
+
+def test_a_call_from_a_customer_without_email_is_a_real_message_with_a_running_sla_clock(
+    agent_client, personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    # No address means no acknowledgement mail, not an automatic message: the SLA must count it.
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(
+            "/desk/phone/new/",
+            {
+                "phone": "(021) 555-1234",
+                "name": "Pak Joko",
+                "requester_role": "seller",
+                "subject": "Dana penjualan belum cair",
+                "text": "Penelpon menanyakan pencairan dana penjualan minggu lalu.",
+            },
+        )
+    ticket = Ticket.objects.get()
+    assert ticket.messages.get().is_automatic is False
+    assert ticket.sla_clocks.filter(due_at__isnull=False, met_at__isnull=True).exists()
+    assert mailoutbox == []

@@ -11,8 +11,9 @@ from django.core import signing
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from tests.factories import customer_ticket
+from tests.factories import customer_ticket, inbound
 from tickets import actions
 from tickets.forms.public import new_submission_token
 from tickets.inbound import InboundAttachment
@@ -115,6 +116,29 @@ def test_an_expired_link_is_a_friendly_404(customer):
         response = customer.get(url)
     assert response.status_code == 404
     assert "it may be too old" in response.content.decode()
+
+
+@override_settings(STATUS_LINK_MAX_AGE_DAYS=30)
+def test_the_link_in_an_old_email_keeps_working_while_the_ticket_is_active(customer, personas):
+    # The acknowledgement's link is 50 days old, but the agent answered 10 days ago: still good.
+    with time_machine.travel(timezone.now() - dt.timedelta(days=50)):
+        ticket = customer_ticket("Refund belum masuk")
+        url = page_of(ticket)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=10)):
+        actions.reply(ticket, by=personas.agent, text="Refund sedang diproses bank.")
+    response = customer.get(url)
+    assert response.status_code == 200
+    assert "Refund sedang diproses bank." in response.content.decode()
+
+
+@override_settings(STATUS_LINK_MAX_AGE_DAYS=30)
+def test_a_link_expires_once_neither_it_nor_the_ticket_moved_for_the_max_age(customer):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=31)):
+        ticket = customer_ticket()
+        url = page_of(ticket)
+    assert customer.get(url).status_code == 404
+    actions.receive_message(inbound("Halo?", references=(ticket.messages.first().external_id,)))
+    assert customer.get(url).status_code == 200  # the customer wrote again: the ticket is active
 
 
 def test_the_link_of_one_ticket_never_shows_another_tickets_messages(customer):

@@ -17,7 +17,7 @@ from tickets.forms.public import ContactForm
 from tickets.inbound import InboundMessage, SenderIdentity
 from tickets.links import status_token, status_url, ticket_for_token
 from tickets.models import Channel, IdentityKind
-from tickets.views.public import invalid_link, over_rate_limit, public_page
+from tickets.views.public import count_accepted, invalid_link, over_rate_limit, public_page
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     if form.cleaned_data["website"]:
         # A bot filled in the hidden field: it gets the same kind of page a person would, and no ticket.
         log.info("Contact form honeypot filled in; no ticket opened.")
+        count_accepted(request, "contact-form")
         return redirect("tickets:contact_sent")
     try:
         received = actions.receive_message(contact_message(form))
@@ -46,6 +47,7 @@ def contact(request: HttpRequest) -> HttpResponse:
             _("This form was already sent once. Please check your message and send it again.")
         )
         return _form_page(request, form)
+    count_accepted(request, "contact-form")
     return redirect("tickets:contact_thanks", token=status_token(received.ticket))
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 # The public pages load nothing from elsewhere and run no inline script.
 CONTENT_SECURITY_POLICY = (
@@ -80,13 +80,36 @@ def _switch_language(request: HttpRequest, language: str) -> HttpResponse:
     return response
 
 
+# Submissions that fail validation (a file too big, a mistyped email) have their own allowance, this many
+# times the rate: a customer correcting the form is not limited for it, a bot posting garbage still is.
+FAILED_TRIES_FACTOR = 5
+
+
 def _rate(group: str, request: HttpRequest) -> str:
     return str(settings.CONTACT_FORM_RATE)  # read per request, so it can be changed without a restart
 
 
+def _tries_rate(group: str, request: HttpRequest) -> str:
+    count, period = str(settings.CONTACT_FORM_RATE).split("/", 1)
+    return f"{int(count) * FAILED_TRIES_FACTOR}/{period}"
+
+
 def over_rate_limit(request: HttpRequest, group: str) -> bool:
-    """Count this POST against the sender's IP address; True when the sender sent too many."""
-    return bool(is_ratelimited(request, group=group, key="ip", rate=_rate, method="POST", increment=True))
+    """True when the sender's IP address used up its allowance: CONTACT_FORM_RATE accepted submissions
+    (counted by ``count_accepted``), or FAILED_TRIES_FACTOR times as many POSTs of any kind (this one
+    counted here)."""
+    accepted = get_usage(request, group=group, key="ip", rate=_rate, method="POST", increment=False)
+    if accepted is not None and accepted["count"] >= accepted["limit"]:
+        return True
+    tries = f"{group}:tries"
+    return bool(
+        is_ratelimited(request, group=tries, key="ip", rate=_tries_rate, method="POST", increment=True)
+    )
+
+
+def count_accepted(request: HttpRequest, group: str) -> None:
+    """Count a submission that was accepted (a message stored, or a bot's honeypot filled in)."""
+    get_usage(request, group=group, key="ip", rate=_rate, method="POST", increment=True)
 
 
 def invalid_link(request: HttpRequest) -> HttpResponse:

@@ -19,7 +19,7 @@ from tickets.forms.public import ReplyForm
 from tickets.inbound import InboundMessage, SenderIdentity
 from tickets.links import status_url, ticket_for_token
 from tickets.models import Attachment, Channel, Contact, Direction, IdentityKind, Message, Status, Ticket
-from tickets.views.public import invalid_link, over_rate_limit, public_page
+from tickets.views.public import count_accepted, invalid_link, over_rate_limit, public_page
 
 # What each status means to the customer (agents' labels such as "On hold" mean little to them).
 CUSTOMER_STATUS = {
@@ -76,6 +76,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             _("This form was already sent once. Please check your message and send it again.")
         )
         return _status_page(request, token, ticket, form)
+    count_accepted(request, "status-reply")
     if received.ticket.pk != shown_ticket(ticket).pk:
         messages.success(
             request,

@@ -70,7 +70,7 @@ def test_the_pre_chat_form_starts_a_chat_with_a_normalised_whatsapp_number(clien
         ({"name": ""}, "name", "your name"),
         ({"contact": ""}, "contact", "email address or WhatsApp"),
         ({"contact": "budi@@example"}, "contact", "not a valid email"),
-        ({"contact": "12"}, "contact", "not a possible phone number"),
+        ({"contact": "12"}, "contact", "not a valid phone number"),
         ({"topic": "no-such-topic"}, "topic", "valid choice"),
     ],
 )

@@ -28,7 +28,7 @@ def test_a_text_message_carries_sender_name_time_team_and_wamid():
     assert message.channel == "whatsapp"
     assert message.external_id.startswith("wamid.")
     assert message.sender.kind == IdentityKind.PHONE
-    assert message.sender.address == "6281234567890"
+    assert message.sender.address == "+6281234567890"  # international: WhatsApp ids carry no plus
     assert message.sender.name == "Budi Santoso"
     assert "INV/20241122/MPL/3612345678" in message.text
     assert message.sent_at == dt.datetime(2024, 11, 22, 8, 0, tzinfo=dt.UTC)

@@ -248,7 +248,7 @@ class Command(BaseCommand):
                     if role == "seller"
                     else ("mediation" if category == "dispute" else "buyers"),
                     sent_at=now - dt.timedelta(minutes=minutes),
-                    is_automatic=True,  # no acknowledgement mail for demo customers
+                    acknowledge=False,  # no mail to demo customers; their messages still count for SLA
                 )
             )
             if received.duplicate:

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 
 from tickets import canned
-from tickets.access import access_ticket
+from tickets.access import access_ticket, can_work_on
 from tickets.models import Channel, HoldReason, Status, Ticket
 from tickets.views.desk import forms, messaging
 from tickets.views.desk.common import agent_required, render_desk
@@ -63,6 +63,7 @@ def ticket_page(
         else None,
         "events": ticket.events.select_related("actor").order_by("-created_at", "-pk"),
         "contact": contact,
+        "can_change": can_work_on(request.user, ticket),
         "identities": contact.identities.all(),
         "participants": ticket.participants.prefetch_related("identities"),
         "other_tickets": Ticket.objects.filter(contact=contact)

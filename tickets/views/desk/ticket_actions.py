@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from tickets import actions
-from tickets.access import access_ticket
+from tickets.access import NotYourTicket, access_ticket, check_can_work_on
 from tickets.models import Ticket
 from tickets.views.desk import forms, messaging
 from tickets.views.desk.common import View, agent_required
@@ -29,7 +29,7 @@ TicketView = Callable[[HttpRequest, Ticket], HttpResponse]
 
 
 def ticket_form(view: TicketView) -> View:
-    """An agent-only POST view that receives the ticket it may work on."""
+    """An agent-only POST view that receives the ticket it may read; ``apply`` checks the change."""
 
     @agent_required
     @require_POST
@@ -47,18 +47,28 @@ def apply(
     form: django_forms.Form,
     perform: Callable[[dict[str, Any]], Any],
     done: str | Promise,
+    *,
+    change: bool = True,
 ) -> HttpResponse:
-    if form.is_valid():
-        try:
+    """Validate ``form`` and ``perform`` the action; ``change=False`` for what any agent who can read
+    the ticket may do (internal notes), otherwise tickets.access decides who may change it."""
+    status = 400
+    try:
+        if change:
+            check_can_work_on(request.user, ticket)
+        if form.is_valid():
             result = perform(form.cleaned_data)
-        except actions.ActionError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, str(done))
             target = result if isinstance(result, Ticket) and result.pk != ticket.pk else ticket
             return redirect("desk:ticket", pk=target.pk)
+    except NotYourTicket as refused:
+        form.is_valid()  # keeps what the agent typed, shown with the reason
+        form.add_error(None, str(refused))
+        status = 403
+    except actions.ActionError as error:
+        form.add_error(None, str(error))
     # The action rolled back; show the ticket as it is now.
-    return ticket_page(request, access_ticket(request.user, ticket.pk), bound={name: form}, status=400)
+    return ticket_page(request, access_ticket(request.user, ticket.pk), bound={name: form}, status=status)
 
 
 @ticket_form
@@ -107,6 +117,7 @@ def note(request: HttpRequest, ticket: Ticket) -> HttpResponse:
             ticket, by=request.user, text=data["text"], attachments=data["attachments"]
         ),
         _("Note added."),
+        change=False,
     )
 
 
@@ -223,7 +234,7 @@ def merge(request: HttpRequest, ticket: Ticket) -> HttpResponse:
         ticket,
         "merge",
         form,
-        lambda data: actions.merge(ticket, into=data["into"], by=request.user),
+        lambda data: actions.merge(ticket, into=_changeable(request, data["into"]), by=request.user),
         _("Tickets merged."),
     )
 
@@ -239,3 +250,8 @@ def merge_contact(request: HttpRequest, ticket: Ticket) -> HttpResponse:
         lambda data: actions.merge_contacts(data["address"], into=ticket.contact, by=request.user),
         _("Contacts merged."),
     )
+
+
+def _changeable(request: HttpRequest, ticket: Ticket) -> Ticket:
+    check_can_work_on(request.user, ticket)
+    return ticket

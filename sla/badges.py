@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from sla.calendar import business_time_between
 from sla.models import SlaBreach, SlaClock
+from sla.names import translated
 from sla.schedules import calendars_with_rules, schedule_for
 
 # Urgency order (most urgent first) and colours; the classes let the desk's stylesheet take over.
@@ -78,30 +79,32 @@ def badges(clocks: Iterable[SlaClock], *, now: dt.datetime | None = None) -> lis
     result = []
     for clock in latest.values():
         state = clock_state(clock, now)
-        due = formats.date_format(timezone.localtime(clock.due_at), "DATETIME_FORMAT") if clock.due_at else ""
+        name = translated(clock.name)
+        due = formats.date_format(timezone.localtime(clock.due_at), "j M Y H:i") if clock.due_at else ""
         if state == "paused":
             text = _("paused")
             title = _("%(name)s: paused, %(left)s left") % {
-                "name": clock.name,
+                "name": name,
                 "left": short_duration(dt.timedelta(seconds=clock.remaining_seconds or 0)),
             }
         elif state == "waiting":
             assert clock.due_at is not None
             text = _("customer waits %(left)s") % {"left": short_duration(clock.due_at - now)}
             title = _("%(name)s: the customer was asked to wait until %(due)s; then it needs an agent") % {
-                "name": clock.name,
+                "name": name,
                 "due": due,
             }
         elif state == "overdue":
             assert clock.due_at is not None
             text = _("overdue %(late)s") % {"late": short_duration(now - clock.due_at)}
-            title = _("%(name)s: was due %(due)s") % {"name": clock.name, "due": due}
+            title = _("%(name)s: was due %(due)s") % {"name": name, "due": due}
         else:
             assert clock.due_at is not None
             text = _("due in %(left)s") % {"left": short_duration(clock.due_at - now)}
-            title = _("%(name)s: due %(due)s") % {"name": clock.name, "due": due}
+            title = _("%(name)s: due %(due)s") % {"name": name, "due": due}
         background, foreground = COLOURS[state]
-        result.append(Badge(clock.name, state, text, title, background, foreground))
+        # A wait's text already says what it is ("customer waits 12m"): no name in front.
+        result.append(Badge("" if state == "waiting" else name, state, text, title, background, foreground))
     order = {state: index for index, state in enumerate(STATES)}
     return sorted(result, key=lambda badge: order[badge.state])
 
@@ -109,6 +112,8 @@ def badges(clocks: Iterable[SlaClock], *, now: dt.datetime | None = None) -> lis
 @dataclass(frozen=True)
 class PanelRow:
     clock: SlaClock
+    name: str
+    policy: str
     state: str
     label: str
     remaining: str  # business time left (running/paused) or overdue by (overdue)
@@ -158,5 +163,17 @@ def panel(clocks: list[SlaClock], *, now: dt.datetime | None = None) -> list[Pan
         if clock.elapsed_seconds is not None:
             taken = _("%(minutes)d min") % {"minutes": round(clock.elapsed_seconds / 60)}
         earlier = breaches.get((clock.target, clock.cycle)) if clock.breached_at is None else None
-        rows.append(PanelRow(clock, state, str(STATE_LABELS[state]), remaining, taken, earlier))
+        policy = translated(clock.policy.name) if clock.policy else ""
+        rows.append(
+            PanelRow(
+                clock,
+                translated(clock.name),
+                policy,
+                state,
+                str(STATE_LABELS[state]),
+                remaining,
+                taken,
+                earlier,
+            )
+        )
     return rows

@@ -13,7 +13,7 @@ from typing import Any
 
 from django import template
 
-from sla import badges, reports
+from sla import badges, names, reports
 from sla.queries import PREFETCH_ATTR, shown_clocks
 
 register = template.Library()
@@ -37,3 +37,9 @@ def sla_panel(ticket: Any) -> dict[str, Any]:
 def sla_hours(seconds: float | None) -> str:
     """Seconds of business time as hours with one decimal ("" when unknown)."""
     return reports.hours(seconds)
+
+
+@register.filter
+def sla_name(name: str) -> str:
+    """A seeded policy, target or calendar name in the reader's language; an admin's own name as is."""
+    return names.translated(name)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChannelsIntakeConfig(AppConfig):
     name = "channels_intake"
-    verbose_name = "Channels"
+    verbose_name = _("Channels")
 
     def ready(self) -> None:
         # Anymail's inbound and tracking webhooks speak through signals: connect our receivers; register

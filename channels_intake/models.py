@@ -53,7 +53,11 @@ class InboundEvent(models.Model):
         verbose_name_plural = _("inbound events")
 
     def __str__(self) -> str:
-        return f"{self.channel} event {self.pk} ({self.state})"
+        return _("%(channel)s event %(pk)s (%(state)s)") % {
+            "channel": self.channel,
+            "pk": self.pk,
+            "state": self.state,
+        }
 
 
 # Models of the channel folders live with their channel (accounts, templates, early delivery statuses,

@@ -405,7 +405,10 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_direction_display()} on {self.ticket.reference}"
+        return _("%(direction)s on %(ticket)s") % {
+            "direction": self.get_direction_display(),
+            "ticket": self.ticket.reference,
+        }
 
     @property
     def author_name(self) -> str:
@@ -476,7 +479,10 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on ticket {self.ticket_id}"
+        return _("%(kind)s on ticket %(ticket)s") % {
+            "kind": self.get_kind_display(),
+            "ticket": self.ticket_id,
+        }
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and not self._state.adding:

@@ -199,4 +199,4 @@ class AgentConnection(models.Model):
         verbose_name_plural = _("agent connections")
 
     def __str__(self) -> str:
-        return f"{self.user} since {self.connected_at:%H:%M}"
+        return _("%(user)s since %(time)s") % {"user": self.user, "time": f"{self.connected_at:%H:%M}"}

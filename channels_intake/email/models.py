@@ -83,7 +83,7 @@ class SentEmail(models.Model):
         verbose_name_plural = _("sent emails")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient}"
+        return _("%(kind)s to %(recipient)s") % {"kind": self.get_kind_display(), "recipient": self.recipient}
 
     @property
     def automatic(self) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from escalation.models import EscalationRule, LevelRoster
 from escalation.permissions import can_configure, can_supervise
@@ -74,6 +75,6 @@ class LevelRosterAdmin(_ConfigAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("team").prefetch_related("members")
 
-    @admin.display(description="members")
+    @admin.display(description=_("members"))
     def member_names(self, obj: LevelRoster) -> str:
         return ", ".join(user.get_full_name() or user.get_username() for user in obj.members.all()) or "—"

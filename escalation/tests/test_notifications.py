@@ -118,8 +118,9 @@ def test_the_daily_digest_lists_unassigned_escalations_to_the_teams_supervisors(
     assert tasks.send_daily_digests() == 1
     [digest] = mailoutbox
     assert digest.to == [desk.supervisor.email]
-    assert nobody.ticket.reference in digest.body and "Nobody on duty" in digest.body
-    assert "1 unassigned" in digest.subject
+    # In Indonesian (LANGUAGE_CODE), like every mail to staff.
+    assert nobody.ticket.reference in digest.body and "Tidak ada yang sedang bertugas" in digest.body
+    assert "1 belum ditugaskan" in digest.subject
     assert Digest.objects.get(user=desk.supervisor).escalation_count == 1
 
 

@@ -71,7 +71,11 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} #{self.cycle} on ticket {self.ticket_id}"
+        return _("%(name)s #%(cycle)s on ticket %(ticket)s") % {
+            "name": self.name,
+            "cycle": self.cycle,
+            "ticket": self.ticket_id,
+        }
 
     @property
     def is_paused(self) -> bool:
@@ -107,7 +111,11 @@ class _Record(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.name} #{self.cycle} on ticket {self.ticket_id}"
+        return _("%(name)s #%(cycle)s on ticket %(ticket)s") % {
+            "name": self.name,
+            "cycle": self.cycle,
+            "ticket": self.ticket_id,
+        }
 
 
 class SlaWarning(_Record):

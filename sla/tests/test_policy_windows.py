@@ -190,18 +190,18 @@ def test_the_customer_is_told_to_wait_fifteen_minutes_in_the_acknowledgement_and
 ):
     with frozen(wib(2025, 11, 17, 9, 0)), django_capture_on_commit_callbacks(execute=True):
         ticket = customer_ticket(channel="email", category_slug="order-pending")
-    (ack,) = mailoutbox
-    assert "please wait until 09:15" in ack.body
-    assert "not at work" not in ack.body  # no out-of-hours notice on top of the wait
+    (ack,) = mailoutbox  # in Indonesian, the customer's language
+    assert "mohon tunggu hingga pukul 09:15" in ack.body
+    assert "di luar jam kerja" not in ack.body  # no out-of-hours notice on top of the wait
     with frozen(wib(2025, 11, 17, 9, 5)):
         page = client.get(status_url(ticket, absolute=False)).content.decode()
-    assert "please wait until 09:15" in page
+    assert "mohon tunggu hingga pukul 09:15" in page  # the status page speaks the customer's language too
     with frozen(wib(2025, 11, 17, 9, 20)):  # the wait is over: an agent has it now
         page = client.get(status_url(ticket, absolute=False)).content.decode()
-    assert "please wait" not in page
+    assert "mohon tunggu" not in page
 
 
 def test_other_tickets_are_acknowledged_without_a_wait(mailoutbox, django_capture_on_commit_callbacks):
     with frozen(wib(2025, 11, 17, 9, 0)), django_capture_on_commit_callbacks(execute=True):
         customer_ticket(channel="email", category_slug="refund")
-    assert "please wait" not in mailoutbox[0].body
+    assert "mohon tunggu" not in mailoutbox[0].body

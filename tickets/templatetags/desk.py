@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from tickets import queues
-from tickets.models import Channel, DeliveryStatus, Priority, Status, TicketEvent
+from tickets.models import Channel, DeliveryStatus, HoldReason, Priority, Status, TicketEvent
 
 register = template.Library()
 
@@ -70,9 +70,16 @@ def _label(choices: Any, value: Any) -> str:
     return str(choices(value).label) if value in choices.values else str(value)
 
 
+def _masked_label(kind: str) -> str:
+    """What a redaction masked (tickets.redaction: "card", "secret"), as the agent reads it."""
+    labels = {"card": _("card number"), "secret": _("OTP or password")}
+    return labels.get(kind, kind)
+
+
 def _status_text(value: Any) -> str:
     if isinstance(value, dict):
-        return f"{short_status(value.get('status', ''))} ({value.get('hold_reason', '')})"
+        reason = value.get("hold_reason", "")
+        return f"{short_status(value.get('status', ''))} ({_label(HoldReason, reason) if reason else ''})"
     return short_status(str(value)) if value else _("none")
 
 
@@ -123,7 +130,8 @@ def event_summary(event: TicketEvent) -> str:
             return _("Merged into #SD-%(pk)s") % {"pk": after["into"]}
         return _("#SD-%(pk)s merged into this ticket") % {"pk": after.get("from")}
     if kind == kinds.SECURITY and isinstance(after, dict):
-        return _("Sensitive data masked: %(kinds)s") % {"kinds": ", ".join(after.get("masked", []))}
+        masked = [_masked_label(item) for item in after.get("masked", [])]
+        return _("Sensitive data masked: %(kinds)s") % {"kinds": ", ".join(masked)}
     if kind == kinds.DELIVERY and isinstance(after, dict):
         return _("Delivery failed: %(error)s") % {"error": after.get("error", "")}
     if kind == kinds.CONTACT:

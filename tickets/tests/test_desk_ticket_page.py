@@ -122,7 +122,7 @@ def test_the_timeline_tells_what_happened(agent_client, personas):
     actions.set_tags(ticket, names=["ongkir"], by=personas.agent)
     html = page(agent_client, ticket)
     assert "Ticket created via Email" in html
-    assert "Status: New → On hold (courier)" in html
+    assert "Status: New → On hold (Courier)" in html
     assert "Priority: Normal → High" in html
     assert "Tags: ongkir" in html
 

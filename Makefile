@@ -36,7 +36,7 @@ pytest: $(VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 messages: $(VENV)/.installed
-	DEBUG=1 $(PY) manage.py makemessages -l id -l en --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(PY) manage.py makemessages -l id --ignore '.venv/*' --ignore 'var/*'
 	DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -99,3 +99,24 @@ def test_next_opening_tells_the_chat_widget_when_the_desk_opens_again(personas):
     assert opens == wib(2025, 11, 15, 9, 0)  # Saturday, default preset
     assert (opens.hour, opens.tzname()) == (9, "WIB")  # in the calendar's time zone, ready to show
     assert next_opening(personas.team.pk, at=wib(2025, 11, 17, 12, 0)) == wib(2025, 11, 17, 12, 0)
+
+
+def test_seeded_target_and_policy_names_read_in_the_agents_language_and_an_admins_own_names_as_written(
+    personas,
+):
+    from django.utils import translation
+
+    from sla.badges import badges, panel
+    from sla.models import SlaTarget
+
+    ticket = ticket_at(wib(2025, 11, 17, 9, 0), channel="email")
+    with frozen(wib(2025, 11, 17, 9, 10)), translation.override("id"):
+        clocks = list(SlaClock.objects.filter(ticket=ticket).select_related("policy"))
+        assert [badge.name for badge in badges(clocks)] == ["Respons pertama"]
+        (row,) = panel(clocks)
+        assert (row.name, row.policy) == ("Respons pertama", "Email")
+    SlaTarget.objects.filter(policy__name="Email", key="first_response").update(name="Balasan awal email")
+    SlaClock.objects.filter(ticket=ticket).update(name="Balasan awal email")
+    with frozen(wib(2025, 11, 17, 9, 10)), translation.override("en"):
+        clocks = list(SlaClock.objects.filter(ticket=ticket).select_related("policy"))
+        assert [badge.name for badge in badges(clocks)] == ["Balasan awal email"]

@@ -344,6 +344,12 @@ CELERY_BEAT_SCHEDULE["redact-raw-inbound-events"] = {
     "task": "channels_intake.retention.sweep_raw_bodies",
     "schedule": 3600.0,
 }
+# Files and profile names still owed by a task the broker lost or a killed worker
+# (channels_intake/fetches.py); picked up after INBOUND_EVENT_SWEEP_AFTER_SECONDS, like events.
+CELERY_BEAT_SCHEDULE["fetch-pending-media-and-names"] = {
+    "task": "channels_intake.fetches.sweep_pending_fetches",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["apply-early-delivery-statuses"] = {
     "task": "channels_intake.statuses.sweep_pending_statuses",
     "schedule": 300.0,

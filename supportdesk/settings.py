@@ -141,6 +141,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "broker-control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The queue every task goes to and workers read: installations (or test runs) sharing one broker keep
+# apart by naming their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "celery"
 # supportdesk.queue.enqueue_on_commit gives up on an unreachable or silent broker after this long
 # (connect and each command), without retrying: a sweep picks up the work; the request goes on.
 TASK_PUBLISH_TIMEOUT_SECONDS = env_int("TASK_PUBLISH_TIMEOUT_MS", 500, minimum=50, maximum=10_000) / 1000

@@ -1,29 +1,25 @@
 """Downloading the files customers send on message channels, after their message is stored.
 
 The message arrives with a placeholder ("[Image] caption") and a list of media references in its
-metadata; this task fetches each file (WhatsApp: media id -> URL -> bytes through the Graph API; the
-others: the URL in the webhook) and attaches it. Transient failures are retried with backoff; a file
-that cannot be had is noted on the ticket's timeline, and the placeholder stays.
+metadata; ``download`` fetches one file (WhatsApp: media id -> URL -> bytes through the Graph API; the
+others: the URL in the webhook) and attaches it. It runs in channels_intake.fetches' task, which
+retries transient failures with backoff, queues again what a lost task left and notes a file that
+cannot be had on the ticket's timeline; the placeholder stays.
 """
 
 from __future__ import annotations
 
-import logging
 import mimetypes
 from collections.abc import Callable
 
 import requests
-from celery import shared_task
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from channels_intake.meta import timeout
 from channels_intake.transport import TransportError
-from tickets.actions import add_attachment, record_event
-from tickets.models import Channel, Message, TicketEvent
-
-log = logging.getLogger(__name__)
-MAX_TRIES = 5
+from tickets.actions import add_attachment
+from tickets.models import Channel, Message
 
 # channel -> function(message, media item) -> bytes
 FETCHERS: dict[str, str] = {
@@ -83,30 +79,24 @@ def _fetcher(channel: str) -> Callable[[Message, dict[str, str]], bytes]:
     return function
 
 
-@shared_task(bind=True, name="channels_intake.media.download_media", max_retries=MAX_TRIES - 1)
-def download_media(self, message_id: int, index: int) -> bool:  # type: ignore[no-untyped-def]
-    """Fetch and attach media item ``index`` of a message. Safe to run twice: attaches once."""
-    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
-    if message is None:
-        return False
+def _item(message: Message, index: int) -> dict[str, str] | None:
     items = message.metadata.get("media") or []
-    if index >= len(items) or message.channel not in FETCHERS:
-        return False
-    item = items[index]
+    return items[index] if index < len(items) and isinstance(items[index], dict) else None
+
+
+def describe(message: Message, index: int) -> str:
+    """The file's name, for the agent."""
+    item = _item(message, index)
+    return filename_for(item) if item is not None else str(index + 1)
+
+
+def download(message: Message, index: int) -> None:
+    """Fetch and attach media item ``index`` of a message (TransportError when that fails). Safe to run
+    twice: attaches once."""
+    item = _item(message, index)
+    if item is None or message.channel not in FETCHERS:
+        return
     if item.get("key") in (message.metadata.get("attached_keys") or []):
-        return False
-    try:
-        content = _fetcher(message.channel)(message, item)
-    except TransportError as error:
-        if error.permanent or self.request.retries >= MAX_TRIES - 1:
-            record_event(
-                message.ticket,
-                TicketEvent.Kind.DELIVERY,
-                message=message,
-                after={"media": filename_for(item), "error": error.reason[:500]},
-            )
-            return False
-        log.warning("Media %s of message %s: %s; retrying", index, message_id, error.reason)
-        raise self.retry(countdown=min(30 * 2**self.request.retries, 900)) from error
+        return
+    content = _fetcher(message.channel)(message, item)
     add_attachment(message, filename=filename_for(item), content=content, key=item.get("key", ""))
-    return True

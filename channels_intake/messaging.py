@@ -2,7 +2,7 @@
 
 A channel's adapter turns a provider payload into ``Parsed`` — customer messages as InboundMessage,
 delivery statuses of our own messages — without touching the database; ``deliver`` then hands each
-item to the ticket core and queues what follows after commit (media downloads, profile names).
+item to the ticket core and records what follows (media downloads, profile names: channels_intake.fetches).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from channels_intake.statuses import StatusUpdate, WatermarkUpdate, apply_status, apply_watermark
-from supportdesk.queue import enqueue_on_commit
 from tickets.actions import receive_message
 from tickets.inbound import InboundMessage
 from tickets.models import ContactIdentity, Message
@@ -99,7 +98,7 @@ def media_placeholder(kind: str, caption: str = "") -> str:
 
 def deliver(parsed: Parsed) -> Outcome:
     """Hand every parsed item to the ticket core. Call inside the event's transaction."""
-    from channels_intake import media, profiles
+    from channels_intake import fetches
 
     if parsed.unparseable:
         return Outcome(errors=[f"unparseable: {parsed.unparseable}"])
@@ -115,11 +114,11 @@ def deliver(parsed: Parsed) -> Outcome:
         outcome.ticket_ids.append(received.ticket.pk)
         if received.duplicate:
             continue
-        for index, _item in enumerate(received.message.metadata.get("media", [])):
-            enqueue_on_commit(media.download_media, received.message.pk, index)
-        account = str(inbound.metadata.get("account", ""))
+        # Owed in this transaction, fetched after commit; a lost task is queued again by the sweep.
+        fetches.owe_media(received.message)
         if inbound.metadata.get("profile_lookup") and not _has_display_name(inbound):
-            enqueue_on_commit(profiles.fetch_profile_name, inbound.channel, account, inbound.sender.address)
+            account = str(inbound.metadata.get("account", ""))
+            fetches.owe_profile(received.message, account=account, address=inbound.sender.address)
     for status in parsed.statuses:
         apply_status(status)
         outcome.did_something = True

@@ -61,10 +61,11 @@ class InboundEvent(models.Model):
 
 
 # Models of the channel folders live with their channel (accounts, templates, early delivery statuses,
-# email, chat); importing them here registers them with this app.
+# owed fetches, email, chat); importing them here registers them with this app.
 from channels_intake.accounts import MetaPage, WhatsAppNumber, WhatsAppTemplate, XAccount  # noqa: E402
 from channels_intake.chat.models import AgentConnection, ChatSession, ChatWidget  # noqa: E402
 from channels_intake.email.models import EmailAddressStatus, Mailbox, SentEmail  # noqa: E402
+from channels_intake.fetches import PendingFetch  # noqa: E402
 from channels_intake.statuses import PendingStatus  # noqa: E402
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "InboundEvent",
     "Mailbox",
     "MetaPage",
+    "PendingFetch",
     "PendingStatus",
     "SentEmail",
     "WhatsAppNumber",

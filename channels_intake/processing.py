@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import time
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any
@@ -48,6 +50,10 @@ TASKS: dict[str, str] = {
 }
 MAX_ATTEMPTS = 5
 SWEEP_BATCH = 200
+# Test-only: a worker started with this set to a file path stops half-way through processing an event
+# (its work done, not committed), creates that file and waits to be killed (whatsapp/tests/
+# test_killed_worker.py). Unset everywhere else.
+HOLD_FOR_KILL = os.environ.get("SUPPORTDESK_TEST_HOLD_PROCESSING", "")
 
 
 class Unreadable(Exception):
@@ -105,6 +111,9 @@ def run(event_id: int) -> str | None:
             except Unreadable as error:
                 _finish(locked, InboundEvent.State.QUARANTINED, error=str(error))
                 return locked.state
+            if HOLD_FOR_KILL:
+                open(HOLD_FOR_KILL, "w").close()
+                time.sleep(30)
             if outcome.errors:
                 state = InboundEvent.State.QUARANTINED
             elif outcome.did_something:

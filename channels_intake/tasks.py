@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # Message-channel tasks live in their topic modules; importing them here registers them with Celery.
-from channels_intake import media, processing, profiles  # noqa: F401
+from channels_intake import fetches, processing  # noqa: F401
 from channels_intake.outbound import sender_for
 from channels_intake.statuses import apply_pending, sweep_pending_statuses  # noqa: F401
 from channels_intake.transport import TransportError

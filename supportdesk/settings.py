@@ -150,6 +150,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "broker-control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The queue every task goes to and workers read: installations (or test runs) sharing one broker keep
+# apart by naming their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "celery"
 # supportdesk.queue.enqueue_on_commit gives up on an unreachable or silent broker after this long
 # (connect and each command), without retrying: a sweep picks up the work; the request goes on.
 TASK_PUBLISH_TIMEOUT_SECONDS = env_int("TASK_PUBLISH_TIMEOUT_MS", 500, minimum=50, maximum=10_000) / 1000
@@ -353,6 +356,12 @@ RAW_EVENT_RETENTION_DAYS = env_int("RAW_EVENT_RETENTION_DAYS", 14, minimum=1, ma
 CELERY_BEAT_SCHEDULE["redact-raw-inbound-events"] = {
     "task": "channels_intake.retention.sweep_raw_bodies",
     "schedule": 3600.0,
+}
+# Files and profile names still owed by a task the broker lost or a killed worker
+# (channels_intake/fetches.py); picked up after INBOUND_EVENT_SWEEP_AFTER_SECONDS, like events.
+CELERY_BEAT_SCHEDULE["fetch-pending-media-and-names"] = {
+    "task": "channels_intake.fetches.sweep_pending_fetches",
+    "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["apply-early-delivery-statuses"] = {
     "task": "channels_intake.statuses.sweep_pending_statuses",

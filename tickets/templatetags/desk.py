@@ -133,6 +133,17 @@ def event_summary(event: TicketEvent) -> str:
         masked = [_masked_label(item) for item in after.get("masked", [])]
         return _("Sensitive data masked: %(kinds)s") % {"kinds": ", ".join(masked)}
     if kind == kinds.DELIVERY and isinstance(after, dict):
+        # Not only our messages: a customer's file or name the channel would not give us (fetches).
+        if "media" in after:
+            return _("The file %(name)s could not be downloaded: %(error)s") % {
+                "name": after["media"],
+                "error": after.get("error", ""),
+            }
+        if "profile" in after:
+            return _("The customer's name could not be fetched from %(channel)s: %(error)s") % {
+                "channel": _label(Channel, after["profile"]),
+                "error": after.get("error", ""),
+            }
         return _("Delivery failed: %(error)s") % {"error": after.get("error", "")}
     if kind == kinds.CONTACT:
         return _("Contact merged: #%(before)s → #%(after)s") % {"before": before, "after": after}

@@ -156,15 +156,6 @@ def test_media_that_cannot_be_had_leaves_the_placeholder_and_a_note_on_the_timel
     assert event.after["media"] == "bukti-transfer.pdf"
 
 
-def test_downloading_the_same_media_twice_attaches_it_once(ticket, fake_api):
-    from channels_intake.media import download_media
-
-    fake_api.media["1003383421387256"] = (JPEG, "image/jpeg")
-    message = ticket("image").messages.get()
-    assert download_media.delay(message.pk, 0).get() is False
-    assert message.attachments.count() == 1
-
-
 def test_a_reply_goes_out_from_the_number_the_conversation_came_in_on(
     ticket, personas, fake_api, run_on_commit, number
 ):

@@ -90,15 +90,7 @@ def set_priority(ticket: Ticket, *, priority: str, by: Any | None) -> Ticket:
     ticket = locked(ticket)
     if priority not in Priority.values:
         raise ActionError(_("Unknown priority: %(priority)s.") % {"priority": priority})
-    if priority == ticket.priority:
-        return ticket
-    before = ticket.priority
-    ticket.priority = priority
-    ticket.updated_at = timezone.now()
-    ticket.save(update_fields=["priority", "updated_at"])
-    event(ticket, TicketEvent.Kind.PRIORITY, actor=by, before=before, after=priority)
-    after_change(ticket, reason="priority")
-    return ticket
+    return _change(ticket, "priority", priority, kind=TicketEvent.Kind.PRIORITY, by=by)
 
 
 @transaction.atomic
@@ -129,14 +121,22 @@ def set_channel(ticket: Ticket, *, channel: str, by: Any | None) -> Ticket:
     ticket = locked(ticket)
     if channel not in Channel.values:
         raise ActionError(_("Unknown channel: %(channel)s.") % {"channel": channel})
-    if channel == ticket.channel:
+    return _change(ticket, "channel", channel, kind=TicketEvent.Kind.CHANNEL, by=by)
+
+
+def _change(ticket: Ticket, field: str, value: str, *, kind: str, by: Any | None) -> Ticket:
+    """Set one plain field that the SLA policies read, audit it and recompute.
+
+    Precondition: the ticket row is locked by the caller's transaction.
+    """
+    before = getattr(ticket, field)
+    if value == before:
         return ticket
-    before = ticket.channel
-    ticket.channel = channel
+    setattr(ticket, field, value)
     ticket.updated_at = timezone.now()
-    ticket.save(update_fields=["channel", "updated_at"])
-    event(ticket, TicketEvent.Kind.CHANNEL, actor=by, before=before, after=channel)
-    after_change(ticket, reason="channel")
+    ticket.save(update_fields=[field, "updated_at"])
+    event(ticket, kind, actor=by, before=before, after=value)
+    after_change(ticket, reason=field)
     return ticket
 
 

@@ -21,7 +21,9 @@ _OTP_NEARBY = re.compile(
     re.IGNORECASE,
 )
 # Every pattern below needs one of these; a quick look first spares most messages the full search.
-_ANY_KEYWORD = re.compile(r"otp|one[- ]time|passcode|verif|security|pin|passw|sandi|kode", re.IGNORECASE)
+_ANY_KEYWORD = re.compile(
+    r"otp|one[- ]time|passcode|verif|security|pin|passw|sandi|kode|cv[vc]|csc", re.IGNORECASE
+)
 _STRONG_FILLERS = {"is", "was", "adalah", "yaitu", "yakni", "ialah", ":", "="}
 _FILLER_WORDS = r"saya|aku|anda|kamu|my|your|the|is|was|adalah|yaitu|yakni|ialah|nya|itu|ini"
 # Codes with digits: "482913", "Rahasia123", "12 34 56" (spaced digits, 4 to 8 in all).
@@ -45,7 +47,9 @@ _ADDRESS = re.compile(r"@|[A-Za-z]\.[A-Za-z]{2,}")
 _CLAUSE_END = re.compile(r"\s*(?:[.,!?;)\n]|$)")
 
 
-def _secret_patterns(html: bool) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _secret_patterns(
+    html: bool,
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     sp = space(html)
     filler = rf"(?P<filler>(?:{sp}*\b(?:{_FILLER_WORDS})\b|{sp}*[=:\-])*{sp}*)"
     keyword_first = re.compile(
@@ -62,7 +66,11 @@ def _secret_patterns(html: bool) -> tuple[re.Pattern[str], re.Pattern[str], re.P
     bare_code = re.compile(
         rf"(?<![\w-])kode(?:-?nya|ku)?\b{filler}(?P<secret>{_DIGIT_SECRET})", re.IGNORECASE
     )
-    return keyword_first, secret_first, bare_code
+    # A card's security code is never to be stored (PCI DSS), whatever the number around it.
+    card_code = re.compile(
+        rf"(?<![\w-])(?:cvv2?|cvc2?|csc)\b{filler}(?P<secret>\d{{3,4}})(?![\w])", re.IGNORECASE
+    )
+    return keyword_first, secret_first, bare_code, card_code
 
 
 _SECRETS = {False: _secret_patterns(False), True: _secret_patterns(True)}
@@ -91,13 +99,13 @@ def mask_secrets(text: str, *, html: bool) -> tuple[str, int]:
     if not _ANY_KEYWORD.search(text):  # most messages: skip the three patterns
         return text, 0
     count = 0
-    keyword_first, secret_first, bare_code = _SECRETS[html]
+    keyword_first, secret_first, bare_code, card_code = _SECRETS[html]
 
-    def mask(match: re.Match[str], *, nearby: bool = False) -> str:
+    def mask(match: re.Match[str], *, nearby: bool = False, card: bool = False) -> str:
         nonlocal count
         secret = match.group("secret")
         trimmed = secret.rstrip(".,")  # a full stop ends the sentence; "!" may be part of a password
-        if not trimmed or not _is_secret(trimmed, match, match.string):
+        if not trimmed or not (card or _is_secret(trimmed, match, match.string)):
             return match.group(0)
         if nearby:
             around = match.string[max(0, match.start() - 80) : match.end() + 80]
@@ -111,4 +119,5 @@ def mask_secrets(text: str, *, html: bool) -> tuple[str, int]:
     text = keyword_first.sub(mask, text)
     text = secret_first.sub(mask, text)
     text = bare_code.sub(lambda match: mask(match, nearby=True), text)
+    text = card_code.sub(lambda match: mask(match, card=True), text)
     return text, count

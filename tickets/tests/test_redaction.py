@@ -452,3 +452,20 @@ def test_an_api_ticket_masks_the_order_number(api):
     assert response.status_code == 201, response.content
     assert response.json()["order_ref"] == "555555******4444"
     assert response.json()["security_flag"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kartu 4111-1111-1111-1111 exp 12/26 cvv 123", "kartu 411111******1111 exp 12/26 cvv [disamarkan]"),
+        ("CVC: 4321", "CVC: [disamarkan]"),
+        ("cvv2 nya 987 kak", "cvv2 nya [disamarkan] kak"),
+    ],
+)
+def test_it_masks_a_cards_security_code_which_must_never_be_stored(text, expected):
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize("text", ["Tidak ada CVV di kartu debit saya", "cvv-nya di belakang kartu", "csc 12"])
+def test_talk_about_security_codes_without_one_is_left_alone(text):
+    assert redact(text).text == text

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from bench import common
 
 FIXTURES = common.ROOT / "channels_intake/email/tests/fixtures"
 TOKEN = "bench-intake-token"
+OWN_ADDRESSES = "cs@tokoku.example,support@tokoku.example"
 MESSAGE_ID = re.compile(rb"^Message-ID:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE)
 FROM_ADDRESS = re.compile(rb"^(From:[^\n]*?)([\w.+-]+)@", re.IGNORECASE | re.MULTILINE)
 
@@ -114,6 +116,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--skip", choices=["ingest", "webhook"], help="run only the other part")
     args = parser.parse_args()
+    # The shop's own addresses the corpus writes to, configured as a deployment (and the tests) do:
+    # otherwise cs@tokoku.example became a participant contact of every ticket.
+    os.environ.setdefault("EMAIL_OWN_ADDRESSES", OWN_ADDRESSES)
     url = common.require_postgres_url()
     common.migrate_database(url)
     common.setup_django()
@@ -125,7 +130,7 @@ def main() -> None:
     if args.skip != "webhook":
         warmup = [post(raw) for _name, raw in corpus(2 * args.workers, run=f"w{run}")]
         jobs = [post(raw) for _name, raw in corpus(args.webhook_requests, run=f"h{run}")]
-        env = {"EMAIL_INTAKE_TOKEN": TOKEN}
+        env = {"EMAIL_INTAKE_TOKEN": TOKEN, "EMAIL_OWN_ADDRESSES": os.environ["EMAIL_OWN_ADDRESSES"]}
         with common.gunicorn(url, workers=args.workers, extra_env=env) as (host, port):
             common.run_load(host, port, warmup, concurrency=args.workers)
             result = common.run_load(host, port, jobs, concurrency=args.concurrency)

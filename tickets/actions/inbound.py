@@ -78,11 +78,10 @@ def receive_message(inbound: InboundMessage) -> Received:
 
 
 def _existing_message(inbound: InboundMessage) -> Message | None:
-    return (
-        Message.objects.select_related("ticket")
-        .filter(channel=inbound.channel, external_id=inbound.external_id)
-        .first()
-    )
+    stored = Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id)
+    if not stored.exists():  # every new message asks: kept to the cheapest query
+        return None
+    return stored.select_related("ticket").first()
 
 
 def _receive(inbound: InboundMessage) -> Received:

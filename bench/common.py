@@ -24,7 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-BENCH_REDIS_URL = "redis://127.0.0.1:6379/11"
+# Servers and workers a script starts use the REDIS_URL it was given, else db 11.
+BENCH_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
 
 # What every server process of a run gets besides DATABASE_URL (the brief's production-like settings).
 SERVER_ENV = {

@@ -24,8 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-# Redis db 11 by default; BENCH_REDIS_URL picks another (engineers sharing a machine each use their own).
-BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+# Servers and workers a script starts use BENCH_REDIS_URL, else the REDIS_URL it was given, else db 11
+# (engineers sharing a machine each use their own).
+BENCH_REDIS_URL = (
+    os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+)
 
 # What every server process of a run gets besides DATABASE_URL (the brief's production-like settings).
 SERVER_ENV = {

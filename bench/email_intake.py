@@ -11,20 +11,27 @@ filled in). Then:
    (call_command: store each message as an InboundEvent and process it at once through
    channels_intake.email.intake, exactly what the command does for a piped message); reports messages/s
    and what each became. Automatic replies are queued on the bench broker and dropped afterwards.
-2. webhook: starts gunicorn (2 workers) with EMAIL_INTAKE_TOKEN set, POSTs the corpus to
-   /intake/email/raw/ with the bearer token (bounded count), reports p50/p95 latency and requests/s.
-   The view stores and queues; no Celery worker runs, the queued tasks are dropped from the bench broker
-   afterwards and the events stay pending in the bench database.
+2. webhooks: starts gunicorn (2 workers) with EMAIL_INTAKE_TOKEN and Anymail's secrets set, POSTs the
+   corpus to /intake/email/raw/ with the bearer token, then as Mailgun posts inbound mail to
+   /anymail/mailgun/inbound_mime/ (form with body-mime, HMAC-signed, Anymail's basic auth; bounded
+   counts), reports p50/p95 latency and requests/s of each. The views store and queue; no Celery worker
+   runs, the queued tasks are dropped from the bench broker afterwards and the events stay pending in
+   the bench database.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import io
+import os
 import re
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +39,9 @@ from bench import common
 
 FIXTURES = common.ROOT / "channels_intake/email/tests/fixtures"
 TOKEN = "bench-intake-token"
+OWN_ADDRESSES = "cs@tokoku.example,support@tokoku.example"
+ANYMAIL_BASIC = "bench-anymail:bench-webhook-pass"
+MAILGUN_KEY = "bench-mailgun-signing-key"
 MESSAGE_ID = re.compile(rb"^Message-ID:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE)
 FROM_ADDRESS = re.compile(rb"^(From:[^\n]*?)([\w.+-]+)@", re.IGNORECASE | re.MULTILINE)
 
@@ -104,16 +114,49 @@ def post(raw: bytes) -> common.Job:
     return job
 
 
+def post_mailgun(raw: bytes, number: int) -> common.Job:
+    """Inbound mail as Mailgun's "store and notify" route posts it with the full MIME (inbound_mime)."""
+    timestamp = str(int(time.time()))
+    token = f"{number:050d}"
+    form = {
+        "body-mime": raw.decode("utf-8", errors="surrogateescape"),
+        "recipient": "cs@tokoku.example",
+        "sender": "bench@bench.example",
+        "subject": "bench",
+        "timestamp": timestamp,
+        "token": token,
+        "signature": hmac.new(
+            MAILGUN_KEY.encode(), f"{timestamp}{token}".encode(), hashlib.sha256
+        ).hexdigest(),
+    }
+    body = urllib.parse.urlencode(form, encoding="utf-8", errors="surrogateescape").encode("ascii")
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "Basic " + base64.b64encode(ANYMAIL_BASIC.encode()).decode(),
+    }
+
+    def job(client: common.Client) -> int:
+        status, _headers, _body = client.request(
+            "POST", "/anymail/mailgun/inbound_mime/", body=body, headers=headers
+        )
+        return status
+
+    return job
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--messages", type=int, default=1000, help="corpus size for the in-process ingestion")
-    parser.add_argument("--webhook-requests", type=int, default=1000, help="POSTs to the raw webhook")
+    parser.add_argument("--webhook-requests", type=int, default=1000, help="POSTs to each webhook")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads for the webhook")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--skip", choices=["ingest", "webhook"], help="run only the other part")
     args = parser.parse_args()
+    # The shop's own addresses the corpus writes to, configured as a deployment (and the tests) do:
+    # otherwise cs@tokoku.example became a participant contact of every ticket.
+    os.environ.setdefault("EMAIL_OWN_ADDRESSES", OWN_ADDRESSES)
     url = common.require_postgres_url()
     common.migrate_database(url)
     common.setup_django()
@@ -124,18 +167,35 @@ def main() -> None:
         print(f"({common.purge_broker()} queued follow-up tasks dropped from the bench broker)")
     if args.skip != "webhook":
         warmup = [post(raw) for _name, raw in corpus(2 * args.workers, run=f"w{run}")]
-        jobs = [post(raw) for _name, raw in corpus(args.webhook_requests, run=f"h{run}")]
-        env = {"EMAIL_INTAKE_TOKEN": TOKEN}
+        warmup += [
+            post_mailgun(raw, n) for n, (_name, raw) in enumerate(corpus(2 * args.workers, run=f"v{run}"))
+        ]
+        phases = {
+            "POST /intake/email/raw/ (bearer token)": [
+                post(raw) for _name, raw in corpus(args.webhook_requests, run=f"h{run}")
+            ],
+            "POST /anymail/mailgun/inbound_mime/ (signed, basic auth)": [
+                post_mailgun(raw, n)
+                for n, (_name, raw) in enumerate(corpus(args.webhook_requests, run=f"m{run}"))
+            ],
+        }
+        env = {
+            "EMAIL_INTAKE_TOKEN": TOKEN,
+            "EMAIL_OWN_ADDRESSES": os.environ["EMAIL_OWN_ADDRESSES"],
+            "ANYMAIL_WEBHOOK_SECRET": ANYMAIL_BASIC,
+            "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY,
+        }
         with common.gunicorn(url, workers=args.workers, extra_env=env) as (host, port):
             common.run_load(host, port, warmup, concurrency=args.workers)
-            result = common.run_load(host, port, jobs, concurrency=args.concurrency)
-        print(
-            f"POST /intake/email/raw/, gunicorn {args.workers} workers, {args.concurrency} clients: "
-            + result.summary()
-        )
+            for label, jobs in phases.items():
+                result = common.run_load(host, port, jobs, concurrency=args.concurrency)
+                print(
+                    f"{label}, gunicorn {args.workers} workers, {args.concurrency} clients: "
+                    + result.summary()
+                )
+                for error in result.errors[:5]:
+                    print("error:", error)
         print(f"({common.purge_broker()} queued processing tasks dropped from the bench broker)")
-        for error in result.errors[:5]:
-            print("error:", error)
 
 
 if __name__ == "__main__":

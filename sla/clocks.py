@@ -46,14 +46,19 @@ CLOCK_FIELDS = (
 )
 
 
-def recompute(ticket: Ticket, *, reason: str) -> None:
+def recompute(ticket: Ticket, *, reason: str, first_message: Message | None = None) -> None:
     """Bring the ticket's clocks up to date after a change (``reason`` names it, for the log).
 
     Call inside the transaction that changed the ticket, holding its row lock, after its TicketEvent was
     written, so the history read here includes the change.
+
+    ``first_message``: the ticket was created in this transaction with this message and nothing else
+    recorded on it (receive_message): its history is that message, and it has no clocks yet, so neither
+    is read back (three queries less for every new ticket).
     """
     if reason in IRRELEVANT_REASONS:
         return
+    fresh = first_message is not None and ticket.status == Status.NEW
     current = config.current()
     chosen = [] if ticket.merged_into_id else policies.select_targets(ticket, current.policies)
     specs: list[TargetSpec] = []
@@ -72,7 +77,11 @@ def recompute(ticket: Ticket, *, reason: str) -> None:
             business = spec.business and calendar is not None
             placement[spec.key] = (policy.pk, calendar.pk if business and calendar else None, spec.business)
         # Every spec carries its own schedule and pause statuses: the defaults are never used.
-        history = load_history(ticket) if specs else None
+        history = None
+        if specs:
+            history = (
+                new_ticket_history(ticket, first_message) if fresh and first_message else load_history(ticket)
+            )
         planned = (
             plan_clocks(history, specs, schedule=always_open(), pause_statuses=frozenset()) if history else []
         )
@@ -81,7 +90,7 @@ def recompute(ticket: Ticket, *, reason: str) -> None:
         # the clocks stay as they were and the log says which calendar to fix.
         log.exception("SLA clocks of ticket %s not updated: calendar %s cannot answer.", ticket.pk, calendar)
         return
-    _store(ticket, planned, placement)
+    _store(ticket, planned, placement, new_ticket=fresh)
     log.debug("SLA clocks of ticket %s recomputed (%s): %d clocks", ticket.pk, reason, len(planned))
 
 
@@ -92,6 +101,20 @@ def starts_clocks(event: TicketEvent) -> bool:
         event.kind == TicketEvent.Kind.ESCALATION
         and isinstance(after, dict)
         and all(after.get(key) == value for key, value in HELP_REQUEST.items())
+    )
+
+
+def new_ticket_history(ticket: Ticket, message: Message) -> TicketHistory:
+    """What load_history reads for a new ticket whose only entries are its creation and ``message``."""
+    counted = not message.is_automatic
+    inbound = counted and message.direction == Direction.INBOUND
+    agent = counted and message.direction == Direction.OUTBOUND and message.author_user_id is not None
+    return TicketHistory(
+        created_at=ticket.created_at,
+        statuses=(StatusChange(ticket.created_at, Status.NEW),),
+        customer_messages=(message.created_at,) if inbound else (),
+        agent_replies=(message.created_at,) if agent else (),
+        first_response_at=ticket.first_response_at,
     )
 
 
@@ -132,10 +155,15 @@ def load_history(ticket: Ticket) -> TicketHistory:
 
 
 def _store(
-    ticket: Ticket, planned: list[PlannedClock], placement: dict[str, tuple[int, int | None, bool]]
+    ticket: Ticket,
+    planned: list[PlannedClock],
+    placement: dict[str, tuple[int, int | None, bool]],
+    *,
+    new_ticket: bool = False,
 ) -> None:
     now = timezone.now()
-    existing = {(c.target, c.cycle): c for c in SlaClock.objects.filter(ticket=ticket)}
+    clocks = [] if new_ticket else SlaClock.objects.filter(ticket=ticket)
+    existing = {(c.target, c.cycle): c for c in clocks}
     new: list[SlaClock] = []
     for plan in planned:
         policy_id, calendar_id, business = placement[plan.target]

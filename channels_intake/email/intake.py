@@ -69,8 +69,10 @@ def own_addresses() -> frozenset[str]:
 
     candidates = [settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL, settings.SUPPORT_REPLY_TO]
     candidates += list(settings.EMAIL_OWN_ADDRESSES)
-    candidates += list(Team.objects.exclude(email="").values_list("email", flat=True))
-    candidates += list(Mailbox.objects.values_list("username", flat=True))
+    teams = Team.objects.exclude(email="").order_by().values_list("email", flat=True)
+    candidates += list(
+        teams.union(Mailbox.objects.order_by().values_list("username", flat=True))
+    )  # one query
     found = set()
     for value in candidates:
         address = str(value).rsplit("<", 1)[-1].strip().rstrip(">").strip().lower()
@@ -90,14 +92,23 @@ class Outcome:
 def process_event(event: InboundEvent) -> Outcome:
     """Turn one stored email event into its effect and record the outcome on the event.
 
+    A mail's effect and its outcome commit together (one transaction; the parsing happens before it).
     Idempotent: an event processed twice finds its message already stored (the Message-ID dedupe).
     """
     if event.source.startswith("anymail-tracking"):
         from channels_intake.email.tracking import process_tracking_event
 
         outcome = process_tracking_event(event)
-    else:
-        outcome = _process_mail(event)
+        _record(event, outcome)
+        return outcome
+    parsed = adapter.parse(bytes(event.body), own_addresses=own_addresses())
+    with transaction.atomic():
+        outcome = _process_mail(event, parsed)
+        _record(event, outcome)
+    return outcome
+
+
+def _record(event: InboundEvent, outcome: Outcome) -> None:
     if outcome.state != InboundEvent.State.PENDING:
         event.state = outcome.state
         event.error = outcome.note[:5000]
@@ -105,13 +116,12 @@ def process_event(event: InboundEvent) -> Outcome:
         event.processed_at = timezone.now()
         # The raw mail (full card numbers, OTPs) goes once settled: channels_intake/retention.py.
         event.save(update_fields=settle(event, ["state", "error", "ticket_ids", "processed_at"]))
-    return outcome
 
 
-def _process_mail(event: InboundEvent) -> Outcome:
+def _process_mail(event: InboundEvent, parsed: adapter.ParsedEmail | adapter.Quarantine) -> Outcome:
+    """Precondition: inside the transaction that records the outcome."""
     from tickets.actions import add_note, receive_message
 
-    parsed = adapter.parse(bytes(event.body), own_addresses=own_addresses())
     if isinstance(parsed, adapter.Quarantine):
         log.warning("Email event %s quarantined: %s", event.pk, parsed.reason)
         return Outcome(InboundEvent.State.QUARANTINED, note=parsed.reason)
@@ -122,16 +132,15 @@ def _process_mail(event: InboundEvent) -> Outcome:
     inbound = parsed.message
     if event.headers.get("spam_detected"):  # the ESP's spam filter: no automatic answer (backscatter)
         inbound = replace(inbound, is_automatic=True, metadata={**inbound.metadata, "spam": True})
-    with transaction.atomic():
-        received = receive_message(inbound)
-        if not received.duplicate:
-            notes = [dropped_note(item) for item in parsed.dropped]
-            if notes:
-                add_note(received.ticket, by=None, text="\n".join(notes))
-            if not received.created_ticket and not inbound.is_automatic:
-                from channels_intake.email import tasks
+    received = receive_message(inbound)
+    if not received.duplicate:
+        notes = [dropped_note(item) for item in parsed.dropped]
+        if notes:
+            add_note(received.ticket, by=None, text="\n".join(notes))
+        if not received.created_ticket and not inbound.is_automatic:
+            from channels_intake.email import tasks
 
-                enqueue_on_commit(tasks.send_out_of_hours_reply, received.ticket.pk)
+            enqueue_on_commit(tasks.send_out_of_hours_reply, received.ticket.pk)
     note = "duplicate of an earlier delivery" if received.duplicate else ""
     return Outcome(
         InboundEvent.State.PROCESSED,

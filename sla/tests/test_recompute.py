@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from sla.clocks import CLOCK_FIELDS, recompute
 from sla.models import BusinessCalendar, OpeningHours, SlaClock, SlaPolicy, SlaTarget, TeamCalendar
 from sla.tests.helpers import clock, frozen, local, sweep_at, ticket_at, wib
 from tests.factories import inbound
@@ -182,8 +183,6 @@ def test_recomputing_a_ticket_takes_a_fixed_number_of_queries(personas, django_a
             actions.change_status(
                 ticket, status=Status.PENDING if minute % 2 else Status.OPEN, by=personas.agent
             )
-    from sla.clocks import recompute
-
     ticket.refresh_from_db()
     # The configuration comes from the per-process cache: its version token, the history (2), the clocks.
     with django_assert_max_num_queries(4):
@@ -219,3 +218,34 @@ def test_the_channel_can_be_corrected_through_the_api(client, personas):
         )
     assert response.status_code == 200, response.content
     assert clock(ticket, "first_response").policy.name == "Live chat and WhatsApp"
+
+
+def _clock_rows(ticket):
+    fields = ("target", "cycle", "updated_at", *CLOCK_FIELDS, "warned_at", "breached_at")
+    return list(SlaClock.objects.filter(ticket=ticket).order_by("target", "cycle").values_list(*fields))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {},
+        {"is_automatic": True},
+        {"channel": "chat", "kind": "chat", "sender": "visitor-9"},
+        {"category_slug": "refund"},
+        {"category_slug": "card-fraud"},  # escalated at once: its own recompute follows
+        {"team_slug": "buyers"},
+    ],
+    ids=["email", "automatic", "chat", "refund", "security", "team-calendar"],
+)
+def test_a_new_ticket_gets_the_clocks_its_history_gives(personas, message):
+    """receive_message skips reading back a new ticket's history and clocks: what it writes is what a
+    recompute from the stored history writes (that recompute then changes nothing)."""
+    _next_response_policy()
+    TeamCalendar.objects.create(team=personas.team, calendar=BusinessCalendar.objects.get(name="24/7"))
+    ticket = ticket_at(wib(2025, 11, 14, 20, 0), **message)
+    written = _clock_rows(ticket)
+    assert written
+    ticket.refresh_from_db()
+    with frozen(wib(2025, 11, 14, 20, 1)):
+        recompute(ticket, reason="check")
+    assert _clock_rows(ticket) == written

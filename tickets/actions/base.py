@@ -74,7 +74,23 @@ def event(
     message: Message | None = None,
     at: dt.datetime | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    entry = unsaved_event(ticket, kind, actor=actor, before=before, after=after, message=message, at=at)
+    entry.save(force_insert=True)
+    return entry
+
+
+def unsaved_event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: Any | None = None,
+    before: object = None,
+    after: object = None,
+    message: Message | None = None,
+    at: dt.datetime | None = None,
+) -> TicketEvent:
+    """A timeline entry to write together with others (record_events): one INSERT for all of them."""
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
@@ -129,22 +145,25 @@ def record_events(events: Iterable[TicketEvent]) -> None:
     TicketEvent.objects.bulk_create(list(events))
 
 
-def search_text(ticket: Ticket, extra: str) -> str:
+def search_text(ticket: Ticket | None, extra: str) -> str:
     """Message text for search: customer messages, agent replies and internal notes (subject, order and
-    contact are searched in their own columns).
+    contact are searched in their own columns); None for a ticket about to be created.
 
     A long conversation keeps its newest text within the limit.
     """
-    combined = f"{ticket.search_text}\n{extra.lower()}" if ticket.search_text else extra.lower()
+    combined = f"{ticket.search_text}\n{extra.lower()}" if ticket and ticket.search_text else extra.lower()
     return combined[-SEARCH_TEXT_LIMIT:]
 
 
-def after_change(ticket: Ticket, *, reason: str) -> None:
+def after_change(ticket: Ticket, *, reason: str, first_message: Message | None = None) -> None:
     """Everything that must follow any change to a ticket, in one place: SLA clocks, escalation rules,
-    and (after commit) live updates of every desk page showing the ticket."""
+    and (after commit) live updates of every desk page showing the ticket.
+
+    ``first_message``: the ticket was just created with this message (see sla.clocks.recompute).
+    """
     from sla.clocks import recompute  # local: sla imports tickets
 
-    recompute(ticket, reason=reason)
+    recompute(ticket, reason=reason, first_message=first_message)
     from escalation import hooks as escalation_hooks  # local: escalation imports tickets
 
     escalation_hooks.ticket_changed(ticket, reason=reason)

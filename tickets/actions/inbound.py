@@ -20,10 +20,11 @@ from tickets import identities
 from tickets.actions.base import (
     STREAM_CHANNELS,
     after_change,
-    event,
     flag_security,
+    record_events,
     search_text,
     set_status,
+    unsaved_event,
 )
 from tickets.attachments import store_attachment
 from tickets.inbound import InboundMessage, SenderIdentity
@@ -77,20 +78,18 @@ def receive_message(inbound: InboundMessage) -> Received:
 
 
 def _existing_message(inbound: InboundMessage) -> Message | None:
-    return (
-        Message.objects.select_related("ticket")
-        .filter(channel=inbound.channel, external_id=inbound.external_id)
-        .first()
-    )
+    stored = Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id)
+    if not stored.exists():  # every new message asks: kept to the cheapest query
+        return None
+    return stored.select_related("ticket").first()
 
 
 def _receive(inbound: InboundMessage) -> Received:
     now = timezone.now()
+    # Locked: messages of one contact are serialised, so two arriving 200 ms apart find the same ticket.
     contact = find_or_create_contact(
-        inbound.sender, others=inbound.other_identities, language=inbound.language
+        inbound.sender, others=inbound.other_identities, language=inbound.language, lock=True
     )
-    # Serialise messages of one contact, so two arriving 200 ms apart find the same ticket.
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
 
     subject = redact(inbound.subject)
     text = redact(inbound.text)
@@ -105,9 +104,14 @@ def _receive(inbound: InboundMessage) -> Received:
     created = ticket is None
     if ticket is None:
         ticket = _open_ticket(
-            inbound, contact, subject.text or text.text, order_ref=order_ref.text, previous=previous, now=now
+            inbound,
+            contact,
+            subject.text or text.text,
+            order_ref=order_ref.text,
+            search=search_text(None, text.text),
+            previous=previous,
+            now=now,
         )
-        event(ticket, TicketEvent.Kind.CREATED, after={"channel": inbound.channel}, at=now)
     elif ticket.status == Status.RESOLVED:
         _reopen(ticket, now=now)
     elif ticket.status in (Status.PENDING, Status.ON_HOLD):
@@ -134,21 +138,31 @@ def _receive(inbound: InboundMessage) -> Received:
             message, filename=item.filename, content=item.content, content_id=item.content_id
         )
         masked += stored.masked
+    participants = []
     for cc in inbound.cc:
         try:
             participant = find_or_create_contact(cc)
         except ValidationError:
             continue
         if participant.pk != ticket.contact_id:
-            ticket.participants.add(participant)
+            participants.append(participant)
+    if participants:
+        ticket.participants.add(*participants)  # one INSERT
 
-    ticket.last_customer_message_at = now
-    ticket.updated_at = now
-    ticket.search_text = search_text(ticket, text.text)
-    ticket.save(update_fields=["last_customer_message_at", "updated_at", "search_text"])
-    event(ticket, TicketEvent.Kind.MESSAGE, message=message, at=now)
+    if not created:  # a new ticket was written with them
+        ticket.last_customer_message_at = now
+        ticket.updated_at = now
+        ticket.search_text = search_text(ticket, text.text)
+        ticket.save(update_fields=["last_customer_message_at", "updated_at", "search_text"])
+    entries = []
+    if created:
+        entries.append(
+            unsaved_event(ticket, TicketEvent.Kind.CREATED, after={"channel": inbound.channel}, at=now)
+        )
+    entries.append(unsaved_event(ticket, TicketEvent.Kind.MESSAGE, message=message, at=now))
+    record_events(entries)  # one INSERT
     flag_security(ticket, masked, message=message, at=now)
-    after_change(ticket, reason="customer_message")
+    after_change(ticket, reason="customer_message", first_message=message if created else None)
     if created and inbound.acknowledge and not inbound.is_automatic:
         from tickets import tasks
 
@@ -157,19 +171,24 @@ def _receive(inbound: InboundMessage) -> Received:
 
 
 def find_or_create_contact(
-    sender: SenderIdentity, *, others: Sequence[SenderIdentity] = (), language: str = ""
+    sender: SenderIdentity,
+    *,
+    others: Sequence[SenderIdentity] = (),
+    language: str = "",
+    lock: bool = False,
 ) -> Contact:
     """The Contact behind an address; raises ValidationError for an address that cannot be normalised.
 
     Other identities the customer gave join the same contact when they are new; when the sender's own
     address is new but one of the others is known, the sender joins that known contact (a form that
     gives the phone number a WhatsApp chat came from).
+
+    ``lock``: the contact's row is locked in the caller's transaction (receive_message serialises the
+    messages of one contact this way). A contact created here needs no lock: no other transaction can
+    see it before this one commits.
     """
     address = identities.normalise(sender.kind, sender.address)
     name = _name(sender.name)  # names are typed by customers too: "Budi 4111 1111 1111 1111"
-    identity = (
-        ContactIdentity.objects.select_related("contact").filter(kind=sender.kind, address=address).first()
-    )
     normalised_others: list[tuple[str, str, str]] = []
     for other in others:
         try:
@@ -178,42 +197,63 @@ def find_or_create_contact(
             )
         except ValidationError:
             continue
+    # Every address the message gives, with its contact, in one query. With the sender's address alone
+    # (every email) that query also takes the lock; locking the contacts of several addresses at once
+    # could deadlock two messages that give them in a different order, so that case locks afterwards.
+    lock_in_query = lock and not normalised_others
+    rows = ContactIdentity.objects.select_related("contact").filter(
+        _identity_filter([(sender.kind, address, sender.name), *normalised_others])
+    )
+    if lock_in_query:
+        rows = rows.select_for_update(of=("contact",))
+    known_identities = {(row.kind, row.address): row for row in rows}
+    locked_ids = {row.contact_id for row in known_identities.values()} if lock_in_query else set()
+    new_contact: Contact | None = None
+    identity = known_identities.get((sender.kind, address))
     if identity is not None:
         contact = _live_contact(identity.contact)
     else:
-        known = (
-            ContactIdentity.objects.select_related("contact")
-            .filter(
-                _identity_filter(normalised_others),
-            )
-            .first()
-            if normalised_others
-            else None
-        )
+        # The first known one in the identities' own order, as .first() picked it.
+        given = [known_identities.get((kind, other)) for kind, other, _name in normalised_others]
+        known = min(filter(None, given), key=lambda row: (row.kind, row.address), default=None)
         if known is not None:
             contact = _live_contact(known.contact)
         else:
-            contact = Contact.objects.create(
+            contact = new_contact = Contact.objects.create(
                 name=name, language=language if language in dict(settings.LANGUAGES) else "id"
             )
-        identity, created = ContactIdentity.objects.get_or_create(
-            kind=sender.kind,
-            address=address,
-            defaults={"contact": contact, "display_name": name},
-        )
+        identity, created = _add_identity(sender.kind, address, contact=contact, display_name=name)
         if not created and identity.contact_id != contact.pk:
             # A concurrent first message from the same address won the race: join its contact.
             if known is None and not contact.identities.exists():
                 contact.delete()
             contact = _live_contact(identity.contact)
+    if lock and contact is not new_contact and contact.pk not in locked_ids:
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if name and not contact.name:
         contact.name = name
         contact.save(update_fields=["name"])
     for kind, other_address, other_name in normalised_others:
-        ContactIdentity.objects.get_or_create(
-            kind=kind, address=other_address, defaults={"contact": contact, "display_name": other_name}
-        )
+        if (kind, other_address) not in known_identities:
+            _add_identity(kind, other_address, contact=contact, display_name=other_name)
     return contact
+
+
+def _add_identity(
+    kind: str, address: str, *, contact: Contact, display_name: str
+) -> tuple[ContactIdentity, bool]:
+    """get_or_create for an address the caller just looked up and did not find: (identity, created).
+
+    Another transaction may have added it since (the unique constraint says so): then its row.
+    """
+    try:
+        with transaction.atomic():
+            identity = ContactIdentity.objects.create(
+                kind=kind, address=address, contact=contact, display_name=display_name[:200]
+            )
+    except IntegrityError:
+        return ContactIdentity.objects.select_related("contact").get(kind=kind, address=address), False
+    return identity, True
 
 
 def _name(value: str) -> str:
@@ -263,7 +303,8 @@ def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | No
         # ticket (inbound.ticket_id) only when none of the ids it references is stored.
         ticket = _referenced_ticket(inbound.channel, inbound.references)
     if ticket is None and inbound.ticket_id is not None:
-        ticket = Ticket.objects.filter(pk=inbound.ticket_id).first()
+        ticket = Ticket.objects.select_for_update().filter(pk=inbound.ticket_id).first()
+    locked = ticket is not None  # both lookups above lock the row they find (every reply takes them)
     if ticket is None and inbound.subject_ticket_number is not None:
         candidate = Ticket.objects.filter(pk=inbound.subject_ticket_number).first()
         if candidate is not None and (
@@ -276,8 +317,8 @@ def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | No
             return None, previous
     if ticket is None:
         return None, None
-    ticket = _follow_merges(ticket)
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not locked or ticket.merged_into_id is not None:
+        ticket = Ticket.objects.select_for_update().get(pk=_follow_merges(ticket).pk)
     if ticket.status == Status.CLOSED:
         successor, newest_closed = _open_successor(ticket, contact)
         if successor is None:
@@ -297,7 +338,7 @@ def _referenced_ticket(channel: str, references: Sequence[str]) -> Ticket | None
     )
     for value in references:
         if value in stored:
-            return Ticket.objects.filter(pk=stored[value]).first()
+            return Ticket.objects.select_for_update().filter(pk=stored[value]).first()
     return None
 
 
@@ -369,10 +410,12 @@ def _open_ticket(
     subject: str,
     *,
     order_ref: str,
+    search: str,
     previous: Ticket | None,
     now: dt.datetime,
 ) -> Ticket:
-    """``subject`` and ``order_ref`` come redacted."""
+    """The new ticket, with its first message's time and search text (``search``) already set;
+    ``subject`` and ``order_ref`` come redacted."""
     category = Category.objects.filter(slug=inbound.category_slug).first() if inbound.category_slug else None
     team = Team.objects.filter(slug=inbound.team_slug).first() if inbound.team_slug else None
     if team is None and category is not None:
@@ -390,6 +433,8 @@ def _open_ticket(
         priority=Priority.HIGH if category is not None and category.is_security else Priority.NORMAL,
         team=team,
         previous_ticket=previous,
+        last_customer_message_at=now,
+        search_text=search,
         created_at=now,
         updated_at=now,
     )

@@ -297,7 +297,7 @@ def active_accounts(model, slug: str = "", **filters):  # type: ignore[no-untype
             return [get_object_or_404(model, slug=slug, active=True, **filters)]
         return list(model.objects.filter(active=True, **filters).order_by("pk"))
 
-    return _cached(("accounts", model, slug, tuple(sorted(filters.items()))), load)
+    return cached(("accounts", model, slug, tuple(sorted(filters.items()))), load)
 
 
 def team_slugs(model, id_field: str, **filters) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -307,14 +307,14 @@ def team_slugs(model, id_field: str, **filters) -> dict[str, str]:  # type: igno
         rows = model.objects.filter(team__isnull=False, **filters).values_list(id_field, "team__slug")
         return dict(rows)
 
-    teams: dict[str, str] = _cached(("teams", model, id_field, tuple(sorted(filters.items()))), load)
+    teams: dict[str, str] = cached(("teams", model, id_field, tuple(sorted(filters.items()))), load)
     return teams
 
 
 _cache: dict[tuple[object, ...], tuple[float, object]] = {}
 
 
-def _cached(key: tuple[object, ...], load: Callable[[], T]) -> T:
+def cached(key: tuple[object, ...], load: Callable[[], T]) -> T:
     seconds = settings.CHANNEL_ACCOUNT_CACHE_SECONDS
     if seconds <= 0:
         return load()

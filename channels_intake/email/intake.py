@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels_intake.accounts import cached
 from channels_intake.email import adapter, automatic
 from channels_intake.models import InboundEvent
 from channels_intake.retention import settle
@@ -63,7 +64,16 @@ def queue_processing(event: InboundEvent) -> None:
 
 
 def own_addresses() -> frozenset[str]:
-    """Addresses that are us: never a customer, never a participant."""
+    """Addresses that are us: never a customer, never a participant.
+
+    Kept in this process for CHANNEL_ACCOUNT_CACHE_SECONDS, like the channel accounts (every message
+    needs them; they change a few times a year): a saved mailbox applies here at once, a team's new
+    address (and anything in other processes) within that time.
+    """
+    return cached(("email-own-addresses",), _load_own_addresses)
+
+
+def _load_own_addresses() -> frozenset[str]:
     from channels_intake.email.models import Mailbox
     from tickets.models import Team
 

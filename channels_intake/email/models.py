@@ -5,9 +5,13 @@ Imported by channels_intake.models so that Django registers these models in the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from channels_intake.accounts import forget_cached_accounts
 
 
 class Mailbox(models.Model):
@@ -50,6 +54,17 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.username}@{self.host})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or "username" in fields:  # the poller's watermark saves keep the cache
+            forget_cached_accounts()  # own_addresses() includes the mailbox's address
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        forget_cached_accounts()
+        return deleted
 
 
 class SentEmail(models.Model):

@@ -222,3 +222,12 @@ def test_ingest_email_exits_75_when_the_database_is_unreachable_so_the_mail_serv
 def test_ingest_email_refuses_a_path_that_is_not_mail(db, tmp_path):
     with pytest.raises(CommandError, match="neither a message file nor a maildir"):
         call_command("ingest_email", str(tmp_path / "missing"))
+
+
+def test_a_mailbox_added_in_this_process_is_one_of_our_addresses_at_once(db):
+    from channels_intake.email.intake import own_addresses
+    from channels_intake.email.models import Mailbox
+
+    assert "toko.cs@gmail.example" not in own_addresses()  # now remembered in this process
+    Mailbox.objects.create(name="Gmail", host="127.0.0.1", username="Toko.CS@gmail.example", password="x")
+    assert "toko.cs@gmail.example" in own_addresses()

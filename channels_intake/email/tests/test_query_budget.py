@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 # Processing a stored event, in its transaction (after-commit work, such as the acknowledgement task and
 # the desk's live update, runs after it and is not counted).
-NEW_TICKET_BUDGET = 17
-REPLY_BUDGET = 17
+NEW_TICKET_BUDGET = 16
+REPLY_BUDGET = 16
 
 
 def _stored(raw: bytes) -> InboundEvent:

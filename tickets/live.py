@@ -43,22 +43,29 @@ def user_group(user_id: int) -> str:
     return f"inbox.user.{user_id}"
 
 
-def publish_ticket_changed(ticket_id: int, kind: str) -> None:
+def publish_ticket_changed(
+    ticket_id: int, kind: str, *, team_and_assignee: tuple[int | None, int | None] | None = None
+) -> None:
     """Poke every page showing ticket ``ticket_id``; ``kind`` says what happened (the action's reason).
 
     Call it after commit, so whoever re-fetches sees the change:
     ``transaction.on_commit(lambda: publish_ticket_changed(ticket.pk, reason))``. Never raises: a channel
     layer outage must not fail the request whose change is already committed.
+
+    ``team_and_assignee``: the ticket's team and assignee as the caller's transaction committed them,
+    which saves reading them back (a later change publishes its own event with its own groups).
     """
     from tickets.models import Ticket, TicketEvent
 
-    row = Ticket.objects.filter(pk=ticket_id).values("team_id", "assignee_id").first()
+    if team_and_assignee is None:
+        row = Ticket.objects.filter(pk=ticket_id).values_list("team_id", "assignee_id").first()
+        team_and_assignee = row or (None, None)
+    team_id, assignee_id = team_and_assignee
     groups = [ticket_group(ticket_id), INBOX_ALL]
-    if row is not None:
-        if row["team_id"]:
-            groups.append(team_group(row["team_id"]))
-        if row["assignee_id"]:
-            groups.append(user_group(row["assignee_id"]))
+    if team_id:
+        groups.append(team_group(team_id))
+    if assignee_id:
+        groups.append(user_group(assignee_id))
     if kind == "assigned":
         # The previous assignee's "mine" list loses the ticket.
         from django.contrib.auth import get_user_model

@@ -174,4 +174,9 @@ def publish(ticket: Ticket, reason: str) -> None:
     from tickets import live
 
     ticket_id = ticket.pk
-    transaction.on_commit(lambda: live.publish_ticket_changed(ticket_id, reason))
+    # Read when the transaction has committed: the team and assignee it left on this ticket.
+    transaction.on_commit(
+        lambda: live.publish_ticket_changed(
+            ticket_id, reason, team_and_assignee=(ticket.team_id, ticket.assignee_id)
+        )
+    )

@@ -10,6 +10,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from channels_intake.chat import visitor
@@ -61,6 +63,23 @@ def test_a_change_pokes_the_ticket_every_inbox_and_the_assignee(personas):
         f"inbox.team.{personas.team.pk}": event,
         f"inbox.user.{personas.agent.pk}": event,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_actions_poke_reaches_the_team_and_assignee_it_committed_without_reading_them_back(personas):
+    ticket = customer_ticket(team_slug=personas.team.slug)
+
+    def assign_counting_queries_after_commit():
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            actions.assign(ticket, agent=personas.agent, by=None)
+            in_transaction = len(queries.captured_queries)
+        after_commit.extend(queries.captured_queries[in_transaction + 1 :])  # + 1: the COMMIT
+
+    after_commit: list[dict] = []
+    poked = groups_poked(ticket, assign_counting_queries_after_commit)
+    assert {f"inbox.team.{personas.team.pk}", f"inbox.user.{personas.agent.pk}"} <= set(poked)
+    # The reassignment's own lookup of the previous assignee is the only read left ("assigned").
+    assert [query["sql"] for query in after_commit if 'FROM "tickets_ticket" ' in query["sql"]] == []
 
 
 @pytest.mark.django_db(transaction=True)

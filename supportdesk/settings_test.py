@@ -18,3 +18,10 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# On SQLite the test database is a file, not shared-cache memory: browser tests run a real server in
+# another thread and worker tests another process, and an in-memory database answers their concurrent
+# reads with "database table is locked" instead of waiting. (pytest-xdist gives each worker its own file.)
+_database = DATABASES["default"]  # noqa: F405
+if _database["ENGINE"] == "django.db.backends.sqlite3" and not _database["TEST"]["NAME"]:
+    _database["TEST"]["NAME"] = str(VAR_DIR / "test-db.sqlite3")

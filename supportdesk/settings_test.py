@@ -24,4 +24,5 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # reads with "database table is locked" instead of waiting. (pytest-xdist gives each worker its own file.)
 _database = DATABASES["default"]  # noqa: F405
 if _database["ENGINE"] == "django.db.backends.sqlite3" and not _database["TEST"]["NAME"]:
+    VAR_DIR.mkdir(exist_ok=True)  # a fresh checkout has no var/ yet
     _database["TEST"]["NAME"] = str(VAR_DIR / "test-db.sqlite3")

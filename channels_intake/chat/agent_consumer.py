@@ -6,6 +6,7 @@ page re-fetches server-rendered fragments, so nothing is lost when an event is.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -15,6 +16,10 @@ from channels_intake.chat.consumers import CLOSE_FORBIDDEN, JsonConsumer, db, wh
 from channels_intake.chat.models import ChatSession
 from tickets import access, live
 from tickets.models import AgentProfile, Channel, Message, Ticket
+
+# A change reaches a socket through at most four groups, at about the same time: the ids of the last
+# few events forwarded are enough to forward each once.
+FORWARDED_REMEMBERED = 32
 
 
 def agents_group(ticket_id: int) -> str:
@@ -48,7 +53,8 @@ class AgentConsumer(JsonConsumer):
     """An agent's workspace page (static/desk/live.js). Session cookie; agents only.
 
     Frames from the page: watch {ticket}, inbox {scopes: ["all", "team:<id>", "mine"]}, replying {on},
-    seen {ticket, upto}, presence {status}, ping {}. To the page: hello, changed {ticket, kind},
+    seen {ticket, upto}, presence {status}, ping {}. To the page: hello,
+    changed {ticket, kind, message, parts, state} (tickets.live says what they mean),
     viewer {ticket, user, name, state}, typing {ticket, who, on}, presence {user, status}, error.
     """
 
@@ -58,6 +64,7 @@ class AgentConsumer(JsonConsumer):
 
     async def connect(self) -> None:
         self.joined: set[str] = set()
+        self.forwarded: deque[str] = deque(maxlen=FORWARDED_REMEMBERED)  # ids of events sent to the page
         self.me = await db(agent_info)(self.scope.get("user"))
         if self.me is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -198,7 +205,23 @@ class AgentConsumer(JsonConsumer):
 
     # Channel-layer events -------------------------------------------------------------------------
     async def ticket_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "changed", "ticket": event["ticket"], "kind": event.get("kind", "")})
+        # A change reaches this socket once per group it shares with the change (the ticket, "mine",
+        # a team, all): the page hears it once.
+        event_id = event.get("id")
+        if event_id:
+            if event_id in self.forwarded:
+                return
+            self.forwarded.append(event_id)
+        await self.send_json(
+            {
+                "type": "changed",
+                "ticket": event["ticket"],
+                "kind": event.get("kind", ""),
+                "message": event.get("message"),
+                "parts": event.get("parts") or list(live.OTHER_PARTS),
+                "state": event.get("state", ""),
+            }
+        )
 
     async def ticket_typing(self, event: dict[str, Any]) -> None:
         if event.get("who") == "visitor":

@@ -148,7 +148,7 @@ def _receive(inbound: InboundMessage) -> Received:
     ticket.save(update_fields=["last_customer_message_at", "updated_at", "search_text"])
     event(ticket, TicketEvent.Kind.MESSAGE, message=message, at=now)
     flag_security(ticket, masked, message=message, at=now)
-    after_change(ticket, reason="customer_message")
+    after_change(ticket, reason="customer_message", message=message)
     if created and not inbound.is_automatic:
         from tickets import tasks
 

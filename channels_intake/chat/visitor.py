@@ -247,12 +247,16 @@ def store_message(
                 team_slug=session.widget.team.slug,
             )
         )
-        session.last_seen_at = timezone.now()
-        fields = ["last_seen_at"]
+        fields = []
+        now = timezone.now()
+        if now - session.last_seen_at > TOUCH_EVERY:  # as a ping: the abandoned-chat sweep counts minutes
+            session.last_seen_at = now
+            fields.append("last_seen_at")
         if received.ticket.pk != session.ticket_id and not received.duplicate:
             session.ticket = received.ticket  # the first message, or a follow-up of a closed chat
             fields.append("ticket")
-        session.save(update_fields=fields)
+        if fields:
+            session.save(update_fields=fields)
     original.ticket_id = session.ticket_id
     if received.created_ticket and session.mode == ChatSession.Mode.LIVE:
         assignment.route_chat(session.pk)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from django.db.models import BigIntegerField, F, Subquery, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 
 from channels_intake.chat import assignment, presence
@@ -41,12 +43,25 @@ def agent_info(user: Any) -> dict[str, Any] | None:
 
 
 def mark_read_by_agent(ticket_id: int, upto: int) -> list[tuple[str, int]]:
-    """Agents saw the chat's visitor messages up to ``upto``: (visitor group, mark) per chat session."""
-    last = Message.objects.filter(ticket_id=ticket_id).order_by("-pk").values_list("pk", flat=True).first()
-    upto = min(upto, last or 0)
-    sessions = list(ChatSession.objects.filter(ticket_id=ticket_id, agent_read_upto__lt=upto))
-    ChatSession.objects.filter(pk__in=[s.pk for s in sessions]).update(agent_read_upto=upto)
-    return [(session.group, upto) for session in sessions]
+    """Agents saw the chat's visitor messages up to ``upto``: (visitor group, mark) per chat session.
+
+    The page sends this after every live fetch: one query when there is nothing new to mark, two when
+    there is. A mark never goes beyond the ticket's newest message."""
+    newest = Message.objects.filter(ticket_id=ticket_id).order_by("-pk").values("pk")[:1]
+    mark = Least(Value(upto), Coalesce(Subquery(newest), Value(0)), output_field=BigIntegerField())
+    rows = list(
+        ChatSession.objects.filter(ticket_id=ticket_id)
+        .annotate(mark=mark)
+        .filter(agent_read_upto__lt=F("mark"))
+        .values_list("pk", "mark")
+    )
+    if not rows:
+        return []
+    upto = rows[0][1]
+    ChatSession.objects.filter(pk__in=[pk for pk, _mark in rows], agent_read_upto__lt=upto).update(
+        agent_read_upto=upto
+    )
+    return [(ChatSession(pk=pk).group, upto) for pk, _mark in rows]
 
 
 class AgentConsumer(JsonConsumer):

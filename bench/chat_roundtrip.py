@@ -3,13 +3,14 @@
 Each chat has a visitor socket (/ws/chat/<key>/) and an agent socket (/ws/desk/) watching the chat's
 ticket. Every visitor sends a message every --interval seconds; the latency is the time from the visitor
 sending it until the agent's page could show it: the agent's socket hears that the ticket changed, and the
-page's re-fetch (GET /desk/tickets/<id>/, what static/desk/live.js does) returns the message. A message
+fetch static/desk/live.js then makes (GET /desk/tickets/<id>/parts/?parts=<the event's parts>&after=<the
+last message id the page shows>...) returns the message. Each agent page loads the ticket page once. A message
 that never arrives (30 s) or a chat that fails counts as a latency of infinity for each message it did
 not deliver, so failures raise the percentiles instead of vanishing from them. Results go to stdout as
 one JSON object.
 
 Full stack (PostgreSQL + Redis), the target p95 < 100 ms at 200 chats:
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_bench REDIS_URL=redis://127.0.0.1:6379/10 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_chat_bench REDIS_URL=redis://127.0.0.1:6379/10 \\
         .venv/bin/python bench/chat_roundtrip.py --chats 200
 Embedded default (SQLite in var/bench/, in-memory channel layer): leave both unset.
 """
@@ -21,6 +22,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -135,15 +137,42 @@ async def chat(
         pokes.extend([LOST] * missing)
 
 
-async def shown_on_agent_page(port: int, cookie: str, ticket_id: int, text: str) -> None:
-    """Until the agent's ticket page (as live.js re-fetches it) contains ``text``."""
-    while True:
-        status, body = await http_get(
-            "127.0.0.1", port, f"/desk/tickets/{ticket_id}/", {"Cookie": cookie, "X-Requested-With": "live"}
-        )
-        if status == 200 and text.encode() in body:
-            return
-        await asyncio.sleep(0.05)
+class AgentPage:
+    """What the agent's ticket page knows: the last message and timeline entry it shows."""
+
+    def __init__(self, port: int, cookie: str, ticket_id: int) -> None:
+        self.port, self.cookie, self.ticket_id = port, cookie, ticket_id
+        self.after = self.events_after = 0
+
+    async def get(self, path: str) -> bytes:
+        headers = {"Cookie": self.cookie, "X-Requested-With": "live"}
+        status, body = await http_get("127.0.0.1", self.port, path, headers)
+        if status != 200:
+            raise ConnectionError(f"GET {path}: {status}")
+        return body
+
+    def remember(self, body: bytes) -> None:
+        for name, pattern in (
+            ("after", rb'data-last-message-id="(\d+)"'),
+            ("events_after", rb'data-last-event-id="(\d+)"'),
+        ):
+            found = [int(value) for value in re.findall(pattern, body)]
+            if found:
+                setattr(self, name, max([getattr(self, name), *found]))
+
+    async def load(self) -> None:
+        """The agent opens the ticket page (once)."""
+        self.remember(await self.get(f"/desk/tickets/{self.ticket_id}/"))
+
+    async def shows(self, parts: list[str], text: str) -> None:
+        """Until the parts live.js fetches for a change (static/desk/live.js) contain ``text``."""
+        while True:
+            query = f"?parts={','.join(parts)}&after={self.after}&events_after={self.events_after}"
+            body = await self.get(f"/desk/tickets/{self.ticket_id}/parts/{query}")
+            self.remember(body)
+            if text.encode() in body:
+                return
+            await asyncio.sleep(0.05)
 
 
 async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.Namespace) -> Any:
@@ -167,6 +196,9 @@ async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.N
     await agent.send({"type": "ping"})  # frames are handled in order: the pong means we are watching
     while (await events.get()).get("type") != "pong":
         pass
+    page = AgentPage(port, cookie, ticket_id)
+    if not args.skip_page_load:
+        await page.load()
     await asyncio.sleep(random.uniform(0, args.interval))  # spread the chats over the interval
     for number in range(args.messages):
         while not events.empty():
@@ -184,7 +216,7 @@ async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.N
                 if event.get("type") == "changed" and event.get("kind") == "customer_message":
                     break
             poked = (time.perf_counter() - started) * 1000
-            await shown_on_agent_page(port, cookie, ticket_id, text)
+            await page.shows(event["parts"], text)
 
         try:
             await asyncio.wait_for(arrives(), timeout=WAIT_SECONDS)
@@ -195,6 +227,12 @@ async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.N
     for ws, task in ((customer, customer_task), (agent, agent_task)):
         await ws.close()
         task.cancel()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -216,11 +254,13 @@ async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_
             await asyncio.sleep(0.5)
 
     watcher = asyncio.ensure_future(watch_memory())
+    cpu_before = cpu_seconds(server_pid)
     started = time.perf_counter()
     results = await asyncio.gather(
         *(chat(port, data, n, args, latencies, pokes) for n in range(args.chats)), return_exceptions=True
     )
     elapsed = time.perf_counter() - started
+    server_cpu = cpu_seconds(server_pid) - cpu_before
     watcher.cancel()
     errors = [repr(result) for result in results if isinstance(result, BaseException)]
     ordered = sorted(latencies)
@@ -251,6 +291,9 @@ async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_
         "errors": errors[:5],
         "failed_chats": len(errors),
         "server_peak_rss_mb": round(peak, 1),
+        # Daphne's CPU for the whole run (sockets, messages, page loads, fetches) per message delivered.
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_message": round(server_cpu * 1000 / len(arrived), 1) if arrived else None,
     }
 
 
@@ -263,6 +306,11 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between a visitor's messages")
     parser.add_argument("--chats-per-agent", type=int, default=5)
     parser.add_argument("--ramp", type=float, default=20.0, help="seconds over which the chats open")
+    parser.add_argument(
+        "--skip-page-load",
+        action="store_true",
+        help="agents do not load the ticket page when their chat opens (the message path alone)",
+    )
     args = parser.parse_args()
 
     env = environment()
@@ -295,6 +343,7 @@ def main() -> None:
     result["channel_layer"] = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
     result["interval_s"] = args.interval
     result["ramp_s"] = args.ramp
+    result["page_loads"] = not args.skip_page_load
     print(json.dumps(result, indent=2))
 
 

@@ -46,8 +46,9 @@ CLOCK_FIELDS = (
 )
 
 
-def recompute(ticket: Ticket, *, reason: str, first_message: Message | None = None) -> None:
-    """Bring the ticket's clocks up to date after a change (``reason`` names it, for the log).
+def recompute(ticket: Ticket, *, reason: str, first_message: Message | None = None) -> bool:
+    """Bring the ticket's clocks up to date after a change (``reason`` names it, for the log); True
+    when a clock row changed (the desk's SLA panel then shows something new).
 
     Call inside the transaction that changed the ticket, holding its row lock, after its TicketEvent was
     written, so the history read here includes the change.
@@ -57,7 +58,7 @@ def recompute(ticket: Ticket, *, reason: str, first_message: Message | None = No
     is read back (three queries less for every new ticket).
     """
     if reason in IRRELEVANT_REASONS:
-        return
+        return False
     fresh = first_message is not None and ticket.status == Status.NEW
     current = config.current()
     chosen = [] if ticket.merged_into_id else policies.select_targets(ticket, current.policies)
@@ -89,9 +90,10 @@ def recompute(ticket: Ticket, *, reason: str, first_message: Message | None = No
         # A calendar that never opens must not cost the customer's message or the agent's change:
         # the clocks stay as they were and the log says which calendar to fix.
         log.exception("SLA clocks of ticket %s not updated: calendar %s cannot answer.", ticket.pk, calendar)
-        return
-    _store(ticket, planned, placement, new_ticket=fresh)
+        return False
+    changed = _store(ticket, planned, placement, new_ticket=fresh)
     log.debug("SLA clocks of ticket %s recomputed (%s): %d clocks", ticket.pk, reason, len(planned))
+    return changed
 
 
 def starts_clocks(event: TicketEvent) -> bool:
@@ -160,11 +162,14 @@ def _store(
     placement: dict[str, tuple[int, int | None, bool]],
     *,
     new_ticket: bool = False,
-) -> None:
+) -> bool:
+    """Write the planned clocks; True when any row was created, changed or deleted."""
     now = timezone.now()
-    clocks = [] if new_ticket else SlaClock.objects.filter(ticket=ticket)
+    # order_by(): the model orders by ticket, which would join the ticket table for nothing.
+    clocks = [] if new_ticket else SlaClock.objects.filter(ticket=ticket).order_by()
     existing = {(c.target, c.cycle): c for c in clocks}
     new: list[SlaClock] = []
+    wrote = False
     for plan in planned:
         policy_id, calendar_id, business = placement[plan.target]
         values: dict[str, Any] = {
@@ -191,6 +196,7 @@ def _store(
         changed = [name for name in CLOCK_FIELDS if getattr(clock, name) != values[name]]
         changed += _restamp(clock, plan, now)
         if changed:
+            wrote = True
             for name in changed:
                 if name in values:
                     setattr(clock, name, values[name])
@@ -203,6 +209,7 @@ def _store(
     stale = [c.pk for c in existing.values() if c.met_at is None]
     if stale:
         SlaClock.objects.filter(pk__in=stale).delete()
+    return wrote or bool(new) or bool(stale)
 
 
 def _restamp(clock: SlaClock, plan: PlannedClock, now: dt.datetime) -> list[str]:

@@ -121,8 +121,17 @@ if REDIS_URL:
     # Live chat: every open socket joins groups at once on a reconnect storm; redis-py's pool refuses
     # (rather than waits) past max_connections, whose default of 100 is too few for hundreds of sockets.
     _channel_redis = {"address": REDIS_URL, "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000)}
+    # channels_redis keeps the events for every socket of one web process in ONE Redis list, capped at
+    # "capacity" and silently dropped beyond it: its default of 100 lost "new message" events for agents
+    # while 200 chats opened at once on one process (docs/PERFORMANCE.md section 6).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_channel_redis]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [_channel_redis],
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 2000, minimum=100),
+            },
+        }
     }
 else:
     # A file cache is shared by the web and worker processes, which rate limiting needs.

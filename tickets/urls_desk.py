@@ -1,11 +1,12 @@
 from django.urls import path
 
-from tickets.views.desk import files, inbox, phone, ticket, ticket_actions
+from tickets.views.desk import files, inbox, parts, phone, ticket, ticket_actions
 
 app_name = "desk"
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
     path("tickets/<int:pk>/", ticket.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/parts/", parts.ticket_parts, name="ticket-parts"),
     path("tickets/<int:pk>/canned/<int:reply_pk>/", ticket.canned_reply, name="canned-reply"),
     path("tickets/<int:pk>/reply/", ticket_actions.reply, name="reply"),
     path("tickets/<int:pk>/template/", ticket_actions.send_template, name="template"),

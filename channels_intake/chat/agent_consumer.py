@@ -6,8 +6,11 @@ page re-fetches server-rendered fragments, so nothing is lost when an event is.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
+from django.db.models import BigIntegerField, F, Subquery, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 
 from channels_intake.chat import assignment, presence
@@ -15,6 +18,10 @@ from channels_intake.chat.consumers import CLOSE_FORBIDDEN, JsonConsumer, db, wh
 from channels_intake.chat.models import ChatSession
 from tickets import access, live
 from tickets.models import AgentProfile, Channel, Message, Ticket
+
+# A change reaches a socket through at most four groups, at about the same time: the ids of the last
+# few events forwarded are enough to forward each once.
+FORWARDED_REMEMBERED = 32
 
 
 def agents_group(ticket_id: int) -> str:
@@ -36,19 +43,33 @@ def agent_info(user: Any) -> dict[str, Any] | None:
 
 
 def mark_read_by_agent(ticket_id: int, upto: int) -> list[tuple[str, int]]:
-    """Agents saw the chat's visitor messages up to ``upto``: (visitor group, mark) per chat session."""
-    last = Message.objects.filter(ticket_id=ticket_id).order_by("-pk").values_list("pk", flat=True).first()
-    upto = min(upto, last or 0)
-    sessions = list(ChatSession.objects.filter(ticket_id=ticket_id, agent_read_upto__lt=upto))
-    ChatSession.objects.filter(pk__in=[s.pk for s in sessions]).update(agent_read_upto=upto)
-    return [(session.group, upto) for session in sessions]
+    """Agents saw the chat's visitor messages up to ``upto``: (visitor group, mark) per chat session.
+
+    The page sends this after every live fetch: one query when there is nothing new to mark, two when
+    there is. A mark never goes beyond the ticket's newest message."""
+    newest = Message.objects.filter(ticket_id=ticket_id).order_by("-pk").values("pk")[:1]
+    mark = Least(Value(upto), Coalesce(Subquery(newest), Value(0)), output_field=BigIntegerField())
+    rows = list(
+        ChatSession.objects.filter(ticket_id=ticket_id)
+        .annotate(mark=mark)
+        .filter(agent_read_upto__lt=F("mark"))
+        .values_list("pk", "mark")
+    )
+    if not rows:
+        return []
+    upto = rows[0][1]
+    ChatSession.objects.filter(pk__in=[pk for pk, _mark in rows], agent_read_upto__lt=upto).update(
+        agent_read_upto=upto
+    )
+    return [(ChatSession(pk=pk).group, upto) for pk, _mark in rows]
 
 
 class AgentConsumer(JsonConsumer):
     """An agent's workspace page (static/desk/live.js). Session cookie; agents only.
 
     Frames from the page: watch {ticket}, inbox {scopes: ["all", "team:<id>", "mine"]}, replying {on},
-    seen {ticket, upto}, presence {status}, ping {}. To the page: hello, changed {ticket, kind},
+    seen {ticket, upto}, presence {status}, ping {}. To the page: hello,
+    changed {ticket, kind, message, parts, state} (tickets.live says what they mean),
     viewer {ticket, user, name, state}, typing {ticket, who, on}, presence {user, status}, error.
     """
 
@@ -58,6 +79,7 @@ class AgentConsumer(JsonConsumer):
 
     async def connect(self) -> None:
         self.joined: set[str] = set()
+        self.forwarded: deque[str] = deque(maxlen=FORWARDED_REMEMBERED)  # ids of events sent to the page
         self.me = await db(agent_info)(self.scope.get("user"))
         if self.me is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -198,7 +220,23 @@ class AgentConsumer(JsonConsumer):
 
     # Channel-layer events -------------------------------------------------------------------------
     async def ticket_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "changed", "ticket": event["ticket"], "kind": event.get("kind", "")})
+        # A change reaches this socket once per group it shares with the change (the ticket, "mine",
+        # a team, all): the page hears it once.
+        event_id = event.get("id")
+        if event_id:
+            if event_id in self.forwarded:
+                return
+            self.forwarded.append(event_id)
+        await self.send_json(
+            {
+                "type": "changed",
+                "ticket": event["ticket"],
+                "kind": event.get("kind", ""),
+                "message": event.get("message"),
+                "parts": event.get("parts") or list(live.OTHER_PARTS),
+                "state": event.get("state", ""),
+            }
+        )
 
     async def ticket_typing(self, event: dict[str, Any]) -> None:
         if event.get("who") == "visitor":

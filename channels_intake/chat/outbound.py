@@ -20,6 +20,6 @@ def send(message: Message) -> str | None:
         return email_outbound.send(message)
     live.send_to_groups(
         [live.ticket_group(message.ticket_id)],
-        {"type": "ticket.changed", "ticket": message.ticket_id, "kind": "chat_reply"},
+        live.ticket_event(message.ticket_id, "chat_reply", message_id=message.pk),
     )
     return None

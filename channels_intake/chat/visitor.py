@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from channels_intake.chat import adapter, assignment, identity, limits
 from channels_intake.chat.adapter import BadInput
 from channels_intake.chat.models import ChatSession, ChatWidget
-from tickets import actions, identities
+from tickets import actions, identities, live
 from tickets.inbound import InboundAttachment
 from tickets.models import Channel, DeliveryStatus, Direction, Message, Ticket
 
@@ -247,12 +247,16 @@ def store_message(
                 team_slug=session.widget.team.slug,
             )
         )
-        session.last_seen_at = timezone.now()
-        fields = ["last_seen_at"]
+        fields = []
+        now = timezone.now()
+        if now - session.last_seen_at > TOUCH_EVERY:  # as a ping: the abandoned-chat sweep counts minutes
+            session.last_seen_at = now
+            fields.append("last_seen_at")
         if received.ticket.pk != session.ticket_id and not received.duplicate:
             session.ticket = received.ticket  # the first message, or a follow-up of a closed chat
             fields.append("ticket")
-        session.save(update_fields=fields)
+        if fields:
+            session.save(update_fields=fields)
     original.ticket_id = session.ticket_id
     if received.created_ticket and session.mode == ChatSession.Mode.LIVE:
         assignment.route_chat(session.pk)
@@ -340,8 +344,8 @@ def handle(session: ChatSession, frame: dict[str, Any], *, ticket_id: int | None
     if kind == "seen":
         upto = _whole_number(frame.get("upto"))
         changed = mark_seen(session, upto=upto, read=bool(frame.get("read")))
-        event = {"type": "ticket.changed", "ticket": ticket_id, "kind": "delivery"}
-        return Outcome(ticket_events=[event] if changed and ticket_id else [])
+        events = [live.ticket_event(ticket_id, "delivery")] if changed and ticket_id else []
+        return Outcome(ticket_events=events)
     if kind == "end":
         end(session)
         team_id = session.widget.team_id
@@ -349,9 +353,7 @@ def handle(session: ChatSession, frame: dict[str, Any], *, ticket_id: int | None
         outcome = Outcome(replies=[{"type": "state", "state": state(session)}])
         outcome.session_events.append({"type": "chat.changed"})
         if ticket_id:
-            outcome.ticket_events.append(
-                {"type": "ticket.changed", "ticket": ticket_id, "kind": "chat_ended"}
-            )
+            outcome.ticket_events.append(live.ticket_event(ticket_id, "chat_ended"))
         return outcome
     if kind in ("ping", "poll"):
         touch(session)

@@ -1,9 +1,13 @@
 /* SupportDesk live updates for desk pages (templates/desk/_live.html includes this).
  *
- * Listens on the workspace socket (/ws/desk/) and, when a ticket changes, re-fetches the server-rendered
- * fragments that show it (elements with data-live-ticket / data-live-inbox and a data-live-src URL) and
- * swaps them in. Shows who else is viewing or replying to the ticket, the chat visitor typing, and lets
- * the agent set their presence. Without a socket it falls back to re-fetching every 20 seconds.
+ * Listens on the workspace socket (/ws/desk/). When the desk's ticket page hears that its ticket changed,
+ * it fetches only the parts the change touched (tickets.live: "messages" after the last one shown,
+ * appended; new timeline entries, put on top; the header and properties, the queue counts) from the
+ * ticket's parts URL, and only when the change's state fingerprint differs from the page's the header.
+ * Other pages re-fetch the server-rendered fragments that show the ticket (elements with
+ * data-live-ticket / data-live-inbox and a data-live-src URL) and swap them in. Shows who else is viewing
+ * or replying to the ticket, the chat visitor typing, and lets the agent set their presence. Without a
+ * socket it falls back to re-fetching every 20 seconds.
  */
 (function () {
   "use strict";
@@ -12,6 +16,7 @@
   var cfg = script.dataset;
   var me = Number(cfg.user);
   var ticket = cfg.ticket ? Number(cfg.ticket) : null;
+  var partsUrl = cfg.parts || ""; // the desk's ticket page: fetch parts, not the page
   var inboxes = cfg.inbox ? cfg.inbox.split(",") : [];
   var socket = null, opened = false, failures = 0, pingTimer = null, pollTimer = null;
   var viewers = {}; // socket channel -> {user, name, state, at}
@@ -66,8 +71,19 @@
 
   function handle(msg) {
     if (msg.type === "changed") {
-      qsa('[data-live-ticket="' + msg.ticket + '"][data-live-src]').forEach(refreshSoon);
-      qsa("[data-live-inbox][data-live-src]").forEach(refreshSoon);
+      var moved = stateMoved(msg);
+      if (partsUrl && msg.ticket === ticket) {
+        fetchParts(msg.parts.concat(moved ? ["head", "nav"] : []));
+      } else {
+        qsa('[data-live-ticket="' + msg.ticket + '"][data-live-src]').forEach(refreshSoon);
+      }
+      qsa("[data-live-inbox][data-live-src]").forEach(function (el) {
+        if (el.dataset.liveInbox === "counts") { // the queue counts: only a status, assignee... moves them
+          if (!moved) return;
+          if (partsUrl) { fetchParts(["nav"]); return; }
+        }
+        refreshSoon(el);
+      });
     } else if (msg.type === "viewer") {
       if (msg.state === "left") delete viewers[msg.channel];
       else viewers[msg.channel] = { user: msg.user, name: msg.name, state: msg.state, at: Date.now() };
@@ -83,6 +99,87 @@
       qsa("[data-live-presence-board][data-live-src]").forEach(refreshSoon);
     } else if (msg.type === "hello") {
       qsa("[data-live-presence]").forEach(function (el) { el.value = msg.presence; });
+    }
+  }
+
+  // Whether a change moved what the header and the queue counts show (its state fingerprint differs from
+  // the last one this page saw for the ticket; an event without one moves nothing).
+  var states = {};
+  function stateMoved(msg) {
+    if (!msg.state) return false;
+    if (!(msg.ticket in states) && msg.ticket === ticket) {
+      var head = document.querySelector("[data-live-part=head][data-live-state]");
+      if (head) states[ticket] = head.dataset.liveState;
+    }
+    var moved = states[msg.ticket] !== msg.state;
+    states[msg.ticket] = msg.state;
+    return moved;
+  }
+
+  // Parts of the ticket page ------------------------------------------------------------------------
+  // One request at a time: what is asked for meanwhile goes in the next one, so a burst of changes costs
+  // two requests, and a single message is fetched at once (no waiting to coalesce).
+  var wanted = {}, inflight = false;
+
+  function part(name) { return document.querySelector('[data-live-part="' + name + '"]'); }
+
+  function fetchParts(names) {
+    names.forEach(function (name) { wanted[name] = true; });
+    if (!inflight) setTimeout(sendParts, 0);
+  }
+
+  function sendParts() {
+    var names = Object.keys(wanted);
+    if (inflight || !names.length) return;
+    wanted = {};
+    inflight = true;
+    var conversation = part("conversation"), timeline = part("timeline");
+    var query = "?parts=" + names.join(",") +
+      "&after=" + (conversation ? conversation.dataset.lastMessageId || 0 : 0) +
+      "&events_after=" + (timeline ? timeline.dataset.lastEventId || 0 : 0);
+    fetch(partsUrl + query, { credentials: "same-origin", headers: { "X-Requested-With": "live" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) { applyParts(new DOMParser().parseFromString(html, "text/html")); markSeen(); })
+      .catch(function () { /* the next event or poll tries again */ })
+      .finally(function () { inflight = false; sendParts(); });
+  }
+
+  function applyParts(doc) {
+    Array.prototype.forEach.call(doc.querySelectorAll("body > [id]"), function (fresh) {
+      var current = document.getElementById(fresh.id);
+      if (!current) return;
+      if (editing(current)) { stale[current.id] = true; return; }
+      delete stale[current.id];
+      swap(current, fresh);
+    });
+    var added = doc.querySelector("[data-live-append=conversation]");
+    var conversation = part("conversation");
+    if (added && conversation) {
+      var atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+      var before = conversation.querySelector(".chat-state");
+      Array.prototype.slice.call(added.children).forEach(function (message) {
+        var existing = message.id && document.getElementById(message.id);
+        if (existing) { existing.replaceWith(message); return; }
+        conversation.insertBefore(message, before);
+      });
+      var empty = conversation.querySelector("[data-live-empty]");
+      if (empty && conversation.querySelector(".msg")) empty.remove();
+      if (Number(added.dataset.lastMessageId) > Number(conversation.dataset.lastMessageId || 0)) {
+        conversation.dataset.lastMessageId = added.dataset.lastMessageId;
+      }
+      if (atBottom) window.scrollTo(0, document.body.scrollHeight);
+    }
+    var entries = doc.querySelector("[data-live-prepend=ticket-timeline]");
+    var timeline = part("timeline");
+    var list = timeline && timeline.querySelector("ol");
+    if (entries && list) {
+      Array.prototype.slice.call(entries.children).reverse().forEach(function (entry) { list.prepend(entry); });
+      if (Number(entries.dataset.lastEventId) > Number(timeline.dataset.lastEventId || 0)) {
+        timeline.dataset.lastEventId = entries.dataset.lastEventId;
+      }
     }
   }
 
@@ -163,13 +260,21 @@
     setTimeout(function () {
       Object.keys(stale).forEach(function (key) {
         var el = find(key);
-        if (el && !editing(el)) refreshSoon(el);
+        if (!el || editing(el)) return;
+        if (partsUrl && el.dataset.livePart) fetchParts([el.dataset.livePart]);
+        else refreshSoon(el);
       });
     }, 0);
   });
 
   function refreshAll() {
-    qsa("[data-live-ticket][data-live-src], [data-live-inbox][data-live-src], [data-live-presence-board][data-live-src]").forEach(refreshSoon);
+    var selector = "[data-live-ticket][data-live-src], [data-live-inbox][data-live-src], [data-live-presence-board][data-live-src]";
+    if (partsUrl) {
+      // Whatever changed while nobody listened (a delivery mark right after a reload): every part.
+      fetchParts(["conversation", "timeline", "head", "nav"]);
+      selector = selector.split(", ").map(function (s) { return s + ":not([data-live-part])"; }).join(", ");
+    }
+    qsa(selector).forEach(refreshSoon);
   }
 
   function markSeen() {

@@ -155,28 +155,34 @@ def search_text(ticket: Ticket | None, extra: str) -> str:
     return combined[-SEARCH_TEXT_LIMIT:]
 
 
-def after_change(ticket: Ticket, *, reason: str, first_message: Message | None = None) -> None:
+def after_change(
+    ticket: Ticket, *, reason: str, message: Message | None = None, first_message: Message | None = None
+) -> None:
     """Everything that must follow any change to a ticket, in one place: SLA clocks, escalation rules,
     and (after commit) live updates of every desk page showing the ticket.
 
+    ``message``: the message the change added (pages fetch the messages after the last one they show).
     ``first_message``: the ticket was just created with this message (see sla.clocks.recompute).
     """
     from sla.clocks import recompute  # local: sla imports tickets
 
-    recompute(ticket, reason=reason, first_message=first_message)
+    clocks_changed = recompute(ticket, reason=reason, first_message=first_message)
     from escalation import hooks as escalation_hooks  # local: escalation imports tickets
 
     escalation_hooks.ticket_changed(ticket, reason=reason)
-    publish(ticket, reason)
+    publish(ticket, reason, message=message, clocks_changed=clocks_changed)
 
 
-def publish(ticket: Ticket, reason: str) -> None:
+def publish(
+    ticket: Ticket, reason: str, *, message: Message | None = None, clocks_changed: bool = False
+) -> None:
+    """After commit, tell the desk's pages. The event is built from ``ticket`` as the transaction left
+    it (when it commits), so publishing reads nothing from the database."""
     from tickets import live
 
-    ticket_id = ticket.pk
-    # Read when the transaction has committed: the team and assignee it left on this ticket.
+    message_id = message.pk if message is not None else None
     transaction.on_commit(
         lambda: live.publish_ticket_changed(
-            ticket_id, reason, team_and_assignee=(ticket.team_id, ticket.assignee_id)
+            ticket.pk, reason, ticket=ticket, message_id=message_id, clocks_changed=clocks_changed
         )
     )

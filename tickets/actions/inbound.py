@@ -162,7 +162,9 @@ def _receive(inbound: InboundMessage) -> Received:
     entries.append(unsaved_event(ticket, TicketEvent.Kind.MESSAGE, message=message, at=now))
     record_events(entries)  # one INSERT
     flag_security(ticket, masked, message=message, at=now)
-    after_change(ticket, reason="customer_message", first_message=message if created else None)
+    after_change(
+        ticket, reason="customer_message", message=message, first_message=message if created else None
+    )
     if created and inbound.acknowledge and not inbound.is_automatic:
         from tickets import tasks
 

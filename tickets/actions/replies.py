@@ -94,7 +94,7 @@ def email_customer(
     if automatic or ticket.status == Status.CLOSED:
         event(ticket, TicketEvent.Kind.REPLY, actor=by, message=message, at=message.created_at)
         flag_security(ticket, body.kinds, actor=by, message=message, at=message.created_at)
-        publish(ticket, "email")
+        publish(ticket, "email", message=message)
         _deliver(message)
     else:
         _answered(ticket, by=by, message=message, masked=body.kinds)
@@ -155,7 +155,7 @@ def _answered(
         set_status(ticket, status, by=by, now=now)
     elif ticket.status == Status.NEW:
         set_status(ticket, Status.OPEN, by=by, now=now)
-    after_change(ticket, reason="agent_reply")
+    after_change(ticket, reason="agent_reply", message=message)
     _deliver(message)
 
 
@@ -191,7 +191,7 @@ def add_note(ticket: Ticket, *, by: Any, text: str, attachments: Sequence[Inboun
     ticket.save(update_fields=["updated_at", "search_text"])
     event(ticket, TicketEvent.Kind.NOTE, actor=by, message=message, at=now)
     flag_security(ticket, masked, actor=by, message=message, at=now)
-    publish(ticket, "note")
+    publish(ticket, "note", message=message)
     return message
 
 

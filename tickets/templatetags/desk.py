@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from tickets import queues
+from tickets import live, queues
 from tickets.models import Channel, DeliveryStatus, HoldReason, Priority, Status, TicketEvent
 
 register = template.Library()
@@ -196,3 +196,9 @@ def email_document(message: Any) -> str:
         "overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head>"
         f"<body>{body}</body></html>"
     )
+
+
+@register.filter
+def live_state(ticket: Any) -> str:
+    """The fingerprint of what the ticket's header shows (tickets.live): live.js compares it with events'."""
+    return live.head_state(ticket)

@@ -22,6 +22,8 @@ def test_a_draft_and_the_composer_survive_a_customer_message_arriving(
         errors = script_errors(desk)
         desk.goto(f"{asgi_server}/desk/tickets/{ticket.pk}/")
         desk.wait_for_function("document.querySelector('[data-live-status]').hidden === true")
+        fetched: list[str] = []
+        desk.on("request", lambda request: fetched.append(request.url.removeprefix(asgi_server)))
         desk.fill("#id_reply_text", "Halo Kak, paketnya sedang")
         desk.click(".composer [data-tab=note]")
         desk.fill(".pane-note textarea", "cek ke kurir dulu")
@@ -30,6 +32,11 @@ def test_a_draft_and_the_composer_survive_a_customer_message_arriving(
         in_thread(actions.receive_message, reply)
         desk.wait_for_selector("#conversation >> text=Sudah seminggu lho", timeout=10000)
         desk.wait_for_selector("#ticket-timeline >> text=Message from the customer >> nth=1")
+        # Only the new message and timeline entry were fetched, not the page (nor its header).
+        parts = f"/desk/tickets/{ticket.pk}/parts/?parts=messages,timeline&after="
+        assert [url for url in fetched if url.startswith(parts)], fetched
+        assert f"/desk/tickets/{ticket.pk}/" not in fetched
+        assert not [url for url in fetched if "head" in url or "conversation" in url], fetched
 
         assert desk.get_attribute(".composer", "data-active") == "note"
         assert desk.input_value(".pane-note textarea") == "cek ke kurir dulu"

@@ -16,9 +16,9 @@ from django.urls import reverse
 
 from channels_intake.chat import visitor
 from channels_intake.chat.tests.conftest import go_online, make_session, run
-from tests.factories import customer_ticket
+from tests.factories import customer_ticket, inbound
 from tickets import actions, live
-from tickets.models import DeliveryStatus, Message, Team
+from tickets.models import DeliveryStatus, Message, Team, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -56,13 +56,54 @@ def test_a_change_pokes_the_ticket_every_inbox_and_the_assignee(personas):
     ticket = customer_ticket(team_slug=personas.team.slug)
     actions.assign(ticket, agent=personas.agent, by=personas.supervisor)
     poked = groups_poked(ticket, lambda: live.publish_ticket_changed(ticket.pk, "status"))
-    event = {"type": "ticket.changed", "ticket": ticket.pk, "kind": "status"}
-    assert poked == {
-        f"ticket.{ticket.pk}": event,
-        "inbox.all": event,
-        f"inbox.team.{personas.team.pk}": event,
-        f"inbox.user.{personas.agent.pk}": event,
+    assert set(poked) == {
+        f"ticket.{ticket.pk}",
+        "inbox.all",
+        f"inbox.team.{personas.team.pk}",
+        f"inbox.user.{personas.agent.pk}",
     }
+    event = poked["inbox.all"]
+    assert all(other == event for other in poked.values())  # one event (one id): a page forwards it once
+    ticket.refresh_from_db()
+    assert event == {
+        "type": "ticket.changed",
+        "id": event["id"],
+        "ticket": ticket.pk,
+        "kind": "status",
+        "message": None,
+        "parts": ["timeline", "head"],
+        "state": live.head_state(ticket),
+    }
+
+
+def test_the_state_fingerprint_moves_with_what_the_header_shows_and_nothing_else(personas):
+    ticket = customer_ticket()
+    state = live.head_state(ticket)
+    actions.receive_message(inbound("Masih belum sampai", subject_ticket_number=ticket.pk))
+    ticket.refresh_from_db()
+    assert live.head_state(ticket) == state  # a message on an open ticket: the header stays
+    actions.assign(ticket, agent=personas.agent, by=None)
+    ticket.refresh_from_db()
+    assert live.head_state(ticket) != state
+    assert live.head_state(ticket) == live.head_state(
+        Ticket.objects.filter(pk=ticket.pk).values(*live.HEAD_FIELDS).get()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_message_is_announced_with_its_id_and_the_parts_it_touched(personas):
+    ticket = customer_ticket()
+
+    def reply() -> None:
+        actions.receive_message(inbound("Halo lagi", subject_ticket_number=ticket.pk))
+
+    event = groups_poked(ticket, reply)[live.ticket_group(ticket.pk)]
+    newest = ticket.messages.order_by("-pk").first()
+    assert (event["kind"], event["message"], event["parts"]) == (
+        "customer_message",
+        newest.pk,
+        ["messages", "timeline"],
+    )
 
 
 @pytest.mark.django_db(transaction=True)

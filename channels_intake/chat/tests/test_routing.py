@@ -100,6 +100,18 @@ def test_a_chat_whose_visitor_left_long_ago_ends_and_stops_counting(widget, pers
     assert waiting.assignee == personas.agent
 
 
+def test_a_visitor_who_writes_keeps_the_chat_alive_without_a_write_per_message(widget):
+    session = make_session(widget)
+    visitor.post_message(session, client_id=str(uuid.uuid4()), text="Halo?")
+    long_ago = timezone.now() - dt.timedelta(minutes=5)
+    ChatSession.objects.filter(pk=session.pk).update(last_seen_at=long_ago)
+    visitor.post_message(session, client_id=str(uuid.uuid4()), text="Masih di sini")
+    seen = ChatSession.objects.get(pk=session.pk).last_seen_at
+    assert seen > long_ago + dt.timedelta(minutes=4)  # the abandoned-chat sweep leaves it alone
+    visitor.post_message(session, client_id=str(uuid.uuid4()), text="Dan lagi")
+    assert ChatSession.objects.get(pk=session.pk).last_seen_at == seen  # a minute has not passed
+
+
 def test_routing_never_takes_a_chat_from_an_agent_who_already_has_it(widget, personas):
     go_online(personas.agent)
     ticket = new_chat(widget)

@@ -11,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.core import signing
 
 from channels_intake.chat import visitor
+from channels_intake.chat.agent_consumer import mark_read_by_agent
 from channels_intake.chat.identity import visitor_token
 from channels_intake.chat.models import ChatSession, ChatWidget
 from channels_intake.chat.routing import websocket_application
@@ -245,6 +246,17 @@ def test_the_visitor_sees_when_an_agent_has_read_their_messages(widget, personas
             return await receive_until(customer, "read")
 
     assert run(scenario) == {"type": "read", "upto": message.pk}  # never beyond what exists
+
+
+def test_an_agent_page_marking_read_costs_one_query_when_nothing_is_new(widget, django_assert_num_queries):
+    session = make_session(widget)
+    message = visitor.post_message(session, client_id=str(uuid.uuid4()), text="Halo?")
+    with django_assert_num_queries(2):
+        assert mark_read_by_agent(message.ticket_id, message.pk + 1000) == [(session.group, message.pk)]
+    with django_assert_num_queries(1):
+        assert mark_read_by_agent(message.ticket_id, message.pk) == []  # every page sends it after a fetch
+    session.refresh_from_db()
+    assert session.agent_read_upto == message.pk
 
 
 def test_a_visitor_who_waits_too_long_is_offered_to_leave_a_message_and_is_then_answered_by_email(

@@ -36,7 +36,11 @@ def render_desk(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     """Render a page inside the desk layout, whose left navigation shows every queue with its count."""
-    counts = queues.queue_counts(request.user)
+    return render(request, template, {**nav_context(request.user), **context}, status=status)
+
+
+def nav_context(user: Any) -> dict[str, Any]:
+    """The left navigation (desk/_nav.html): every queue with its count, and the teams' open tickets."""
+    counts = queues.queue_counts(user)
     nav = [(queue, counts.get(queue.slug)) for queue in queues.QUEUES]
-    context = {"nav_queues": nav, "nav_teams": queues.teams_with_open_counts(), **context}
-    return render(request, template, context, status=status)
+    return {"nav_queues": nav, "nav_teams": queues.teams_with_open_counts()}

@@ -33,7 +33,31 @@ def ticket_page(
     """The page, with ``bound`` forms (those that failed) shown with their input and errors."""
     bound = bound or {}
     contact = ticket.contact
-    page_forms: dict[str, django_forms.Form] = {
+    errors = [_error_text(form, field, error) for form in bound.values() for field, error in _errors(form)]
+    context: dict[str, Any] = {
+        **head_context(ticket, bound, user=request.user),
+        **conversation_context(ticket),
+        **timeline_context(ticket),
+        "errors": errors,
+        "identities": contact.identities.all(),
+        "participants": ticket.participants.prefetch_related("identities"),
+        "other_tickets": Ticket.objects.filter(contact=contact)
+        .exclude(pk=ticket.pk)
+        .select_related("category")
+        .order_by("-updated_at")[:OTHER_TICKETS_SHOWN],
+        "canned_replies": canned.replies_for(ticket, request.user),
+        **messaging.composer_context(ticket, bound.get("template")),
+    }
+    return render_desk(request, "desk/ticket.html", context, status=status)
+
+
+# The parts of the page (tickets.views.desk.parts renders them alone for live.js) -------------------
+def head_context(
+    ticket: Ticket, bound: dict[str, django_forms.Form] | None = None, *, user: Any
+) -> dict[str, Any]:
+    """The header and the properties: the forms, with ``bound`` ones (those that failed) as they were;
+    what ``user`` may change (a read-only notice otherwise)."""
+    forms_: dict[str, django_forms.Form] = {
         "reply": forms.ReplyForm(),
         "note": forms.NoteForm(),
         "assign": forms.AssignForm(initial={"agent": ticket.assignee_id}),
@@ -45,40 +69,44 @@ def ticket_page(
         "order": forms.OrderForm(initial={"order_ref": ticket.order_ref}),
         "merge": forms.MergeForm(),
         "merge_contact": forms.MergeContactForm(),
-        **bound,
+        **(bound or {}),
     }
-    conversation = list(
-        ticket.messages.select_related("author_user", "author_contact").prefetch_related("attachments")
-    )
-    errors = [_error_text(form, field, error) for form in bound.values() for field, error in _errors(form)]
-    context: dict[str, Any] = {
+    return {
         "ticket": ticket,
-        "forms": page_forms,
-        "errors": errors,
-        "conversation": conversation,
-        "last_message_id": conversation[-1].pk if conversation else 0,
-        # A chat ticket shows whether the visitor is still there (the chat's newest session).
-        "chat": ticket.chat_sessions.order_by("-created_at").first()
-        if ticket.channel == Channel.CHAT
-        else None,
-        "events": ticket.events.select_related("actor").order_by("-created_at", "-pk"),
-        "contact": contact,
-        "can_change": can_work_on(request.user, ticket),
-        "identities": contact.identities.all(),
-        "participants": ticket.participants.prefetch_related("identities"),
-        "other_tickets": Ticket.objects.filter(contact=contact)
-        .exclude(pk=ticket.pk)
-        .select_related("category")
-        .order_by("-updated_at")[:OTHER_TICKETS_SHOWN],
-        "canned_replies": canned.replies_for(ticket, request.user),
+        "forms": forms_,
+        "can_change": can_work_on(user, ticket),
         "status_choices": [
             (value, label, value == ticket.status or ticket.can_move_to(value))
             for value, label in Status.choices
         ],
         "hold_reasons": [choice for choice in HoldReason.choices if choice[0]],
-        **messaging.composer_context(ticket, bound.get("template")),
     }
-    return render_desk(request, "desk/ticket.html", context, status=status)
+
+
+def conversation_context(ticket: Ticket) -> dict[str, Any]:
+    conversation = list(
+        ticket.messages.select_related("author_user", "author_contact").prefetch_related("attachments")
+    )
+    return {
+        "ticket": ticket,
+        "conversation": conversation,
+        "last_message_id": max((message.pk for message in conversation), default=0),
+        # A chat ticket shows whether the visitor is still there (the chat's newest session).
+        "chat": ticket.chat_sessions.order_by("-created_at").first()
+        if ticket.channel == Channel.CHAT
+        else None,
+    }
+
+
+def timeline_context(ticket: Ticket, *, after: int = 0) -> dict[str, Any]:
+    """The timeline, newest first; ``after``: only the entries after that one (for live.js)."""
+    events = list(ticket.events.filter(pk__gt=after).select_related("actor").order_by("-created_at", "-pk"))
+    return {
+        "ticket": ticket,
+        "contact": ticket.contact,
+        "events": events,
+        "last_event_id": max((event.pk for event in events), default=after),
+    }
 
 
 @agent_required

@@ -45,18 +45,19 @@ def queued_reply(ticket, agent, django_capture_on_commit_callbacks, **kwargs) ->
         return actions.reply(ticket, by=agent, text="Baik kak, kami cek ya", **kwargs)
 
 
+def reply_whose_file_went_missing(ticket, personas, capture):
+    """A queued reply with a PDF that is then deleted from storage: not the provider's fault."""
+    message = queued_reply(ticket, personas.agent, capture, attachments=[InboundAttachment("resi.pdf", PDF)])
+    attachment = message.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    return message
+
+
 def test_an_unexpected_error_is_retried_a_few_times_then_fails_the_message_with_a_reason(
     ticket, personas, fake_api, run_on_commit, django_capture_on_commit_callbacks
 ):
     """The reply's file went missing from storage: not the provider's fault, not a TransportError."""
-    message = queued_reply(
-        ticket,
-        personas.agent,
-        django_capture_on_commit_callbacks,
-        attachments=[InboundAttachment("resi.pdf", PDF)],
-    )
-    attachment = message.attachments.get()
-    attachment.file.storage.delete(attachment.file.name)
+    message = reply_whose_file_went_missing(ticket, personas, django_capture_on_commit_callbacks)
     run_on_commit(enqueue_on_commit, deliver_message, message.pk)
     message.refresh_from_db()
     assert message.send_attempts == UNEXPECTED_MAX_ATTEMPTS
@@ -71,14 +72,7 @@ def test_an_unexpected_error_leaves_the_message_queued_with_the_reason_while_it_
 ):
     from celery.exceptions import Retry
 
-    message = queued_reply(
-        ticket,
-        personas.agent,
-        django_capture_on_commit_callbacks,
-        attachments=[InboundAttachment("resi.pdf", PDF)],
-    )
-    attachment = message.attachments.get()
-    attachment.file.storage.delete(attachment.file.name)
+    message = reply_whose_file_went_missing(ticket, personas, django_capture_on_commit_callbacks)
     with pytest.raises(Retry):
         deliver_message.delay(message.pk)
     message.refresh_from_db()

@@ -1,4 +1,5 @@
-# The image for the full stack (docker-compose.yml): web (daphne, ASGI), Celery workers and one beat.
+# The image for the full stack (docker-compose.yml): web (gunicorn), realtime (Daphne, ASGI), Celery workers
+# and one beat. Its default command serves everything from one Daphne process (docker-compose.yml splits it).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SUPPORTDESK_VAR_DIR=/var/lib/supportdesk

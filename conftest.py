@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.factories import Personas, make_personas
@@ -23,6 +25,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             kwargs = dict(marker.kwargs) if marker else {}
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)  # closest wins
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest -n each worker has a cache namespace of its own on Redis (both share one database)."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and settings.configured:
+        for cache in settings.CACHES.values():
+            cache["KEY_PREFIX"] = f"{cache.get('KEY_PREFIX', '')}test-{worker}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache (rate-limit counters, remembered lookups).
+
+    On Redis only this worker's cache keys go, not the whole database (cache.clear() is FLUSHDB): that
+    also emptied the broker queue of a test running beside it under pytest -n, whose worker then never
+    got its task, and the rate-limit counters of another."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,12 @@ that never arrives (30 s) or a chat that fails counts as a latency of infinity f
 not deliver, so failures raise the percentiles instead of vanishing from them. Results go to stdout as
 one JSON object.
 
+Where the agents' HTTP requests (ticket pages, the parts fetches) go, --http: ``gunicorn`` (2 workers
+beside the Daphne process, the full stack's layout in docker-compose.yml: deploy/nginx.conf sends /ws/
+to Daphne and the rest to gunicorn; the default with a Redis channel layer) or ``daphne`` (the same
+process as the sockets, as the README's run command serves everything; the only choice with the
+in-memory layer, which does not reach other processes).
+
 Full stack (PostgreSQL + Redis), the target p95 < 100 ms at 200 chats:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_chat_bench REDIS_URL=redis://127.0.0.1:6379/10 \\
         .venv/bin/python bench/chat_roundtrip.py --chats 200
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import random
@@ -140,7 +147,7 @@ async def chat(
 class AgentPage:
     """What the agent's ticket page knows: the last message and timeline entry it shows."""
 
-    def __init__(self, port: int, cookie: str, ticket_id: int) -> None:
+    def __init__(self, port: int, cookie: str, ticket_id: int) -> None:  # port: the HTTP server's
         self.port, self.cookie, self.ticket_id = port, cookie, ticket_id
         self.after = self.events_after = 0
 
@@ -196,7 +203,7 @@ async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.N
     await agent.send({"type": "ping"})  # frames are handled in order: the pong means we are watching
     while (await events.get()).get("type") != "pong":
         pass
-    page = AgentPage(port, cookie, ticket_id)
+    page = AgentPage(args.http_port, cookie, ticket_id)
     if not args.skip_page_load:
         await page.load()
     await asyncio.sleep(random.uniform(0, args.interval))  # spread the chats over the interval
@@ -229,10 +236,34 @@ async def conversation(port: int, data: dict[str, Any], n: int, args: argparse.N
         task.cancel()
 
 
+def wait_until_up(port: int) -> None:
+    """Until the server answers /healthz/ (each gunicorn worker loads Django before it takes a request)."""
+    for _attempt in range(300):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz/", headers={"Host": "127.0.0.1"})
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"no server answered on port {port}")
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time the process and its children (gunicorn's workers) have used so far."""
+    total = 0.0
+    for process in [pid, *children(pid)]:
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 def rss_mb(pid: int) -> float:
@@ -242,7 +273,9 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_pid: int) -> dict[str, Any]:
+async def run(
+    port: int, data: dict[str, Any], args: argparse.Namespace, server_pid: int, http_pid: int | None
+) -> dict[str, Any]:
     latencies: list[float] = []
     pokes: list[float] = []  # until the agent's socket hears "changed" (the earlier measure)
     peak = 0.0
@@ -255,12 +288,14 @@ async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_
 
     watcher = asyncio.ensure_future(watch_memory())
     cpu_before = cpu_seconds(server_pid)
+    http_cpu_before = cpu_seconds(http_pid) if http_pid else 0.0
     started = time.perf_counter()
     results = await asyncio.gather(
         *(chat(port, data, n, args, latencies, pokes) for n in range(args.chats)), return_exceptions=True
     )
     elapsed = time.perf_counter() - started
     server_cpu = cpu_seconds(server_pid) - cpu_before
+    http_cpu = cpu_seconds(http_pid) - http_cpu_before if http_pid else None
     watcher.cancel()
     errors = [repr(result) for result in results if isinstance(result, BaseException)]
     ordered = sorted(latencies)
@@ -294,6 +329,8 @@ async def run(port: int, data: dict[str, Any], args: argparse.Namespace, server_
         # Daphne's CPU for the whole run (sockets, messages, page loads, fetches) per message delivered.
         "server_cpu_s": round(server_cpu, 1),
         "server_cpu_ms_per_message": round(server_cpu * 1000 / len(arrived), 1) if arrived else None,
+        # gunicorn's master and workers (ticket pages, parts fetches), with --http gunicorn.
+        "http_server_cpu_s": round(http_cpu, 1) if http_cpu is not None else None,
     }
 
 
@@ -311,10 +348,24 @@ def main() -> None:
         action="store_true",
         help="agents do not load the ticket page when their chat opens (the message path alone)",
     )
+    parser.add_argument(
+        "--http",
+        choices=["gunicorn", "daphne"],
+        help="the server of the agents' HTTP requests (default: gunicorn with a Redis channel layer)",
+    )
+    parser.add_argument("--http-workers", type=int, default=2)
     args = parser.parse_args()
 
     env = environment()
     os.environ.update(env)
+    from django.conf import settings
+
+    redis_layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis")
+    args.http = args.http or ("gunicorn" if redis_layer else "daphne")
+    if args.http == "gunicorn" and not redis_layer:
+        parser.error(
+            "--http gunicorn needs REDIS_URL: the in-memory channel layer does not reach other processes"
+        )
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -325,25 +376,35 @@ def main() -> None:
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "supportdesk.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    http_server = None
+    args.http_port = port
+    if args.http == "gunicorn":
+        args.http_port = free_port()
+        http_server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "supportdesk.wsgi:application", "--workers", str(args.http_workers),
+             "--bind", f"127.0.0.1:{args.http_port}", "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
-        for _attempt in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        result = asyncio.run(run(port, data, args, server.pid))
+        for listening in {port, args.http_port}:
+            wait_until_up(listening)
+        http_pid = http_server.pid if http_server else None
+        result = asyncio.run(run(port, data, args, server.pid, http_pid))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for process in (server, http_server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=20)
         log.close()
-    from django.conf import settings
 
     result["database"] = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     result["channel_layer"] = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
     result["interval_s"] = args.interval
     result["ramp_s"] = args.ramp
     result["page_loads"] = not args.skip_page_load
+    result["http_server"] = (
+        f"gunicorn, {args.http_workers} workers" if http_server else "daphne (the same process)"
+    )
     print(json.dumps(result, indent=2))
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from celery.exceptions import Retry
-from django.core.cache import cache
 
 from channels_intake.accounts import forget_cached_accounts
 from channels_intake.tests.fakes import GRAPH_VERSION, FakeProviders
@@ -18,10 +17,10 @@ FIXTURES_SENT_AT = dt.datetime(2024, 11, 22, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    """Remembered profile lookups must not leak from one test into the next (Redis keeps them)."""
-    cache.clear()
-    forget_cached_accounts()  # accounts of a rolled-back test must not answer the next test's webhooks
+def fresh_accounts():
+    """Accounts of a rolled-back test must not answer the next test's webhooks (the cache of remembered
+    lookups starts empty anyway: conftest.py's fresh_cache)."""
+    forget_cached_accounts()
 
 
 @pytest.fixture

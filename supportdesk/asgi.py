@@ -2,10 +2,16 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
-django_asgi_app = get_asgi_application()
+
+
+django.setup(set_prefix=False)
+
+from supportdesk.handlers import RequestASGIHandler  # noqa: E402
+
+django_asgi_app = RequestASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 

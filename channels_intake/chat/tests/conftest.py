@@ -25,7 +25,6 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
-from django.core.cache import cache
 from django.db import connections
 from django.test import Client
 
@@ -102,12 +101,6 @@ def always_open_unless_a_test_says_otherwise(request):
     request.getfixturevalue("db")
     BusinessCalendar.objects.update(is_default=False)
     BusinessCalendar.objects.filter(name="24/7").update(is_default=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate-limit counters live in the cache (Redis on the full stack): each test starts at zero."""
-    cache.clear()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connection
@@ -45,6 +46,19 @@ def header(scope: dict[str, Any], name: bytes) -> str:
 
 class JsonConsumer(AsyncJsonWebsocketConsumer):
     """Frames that are not JSON are answered with an error instead of closing the socket."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its close_old_connections() before every event.
+
+        That call runs in asgiref's one shared thread, so every frame and every channel-layer event of
+        every socket of the process queued for that thread, and it only closes that thread's connection.
+        All database work here goes through db() (database_sync_to_async), which closes old connections
+        in the thread the work runs in, before and after.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:

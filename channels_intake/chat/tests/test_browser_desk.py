@@ -22,6 +22,9 @@ def test_a_draft_and_the_composer_survive_a_customer_message_arriving(
         errors = script_errors(desk)
         desk.goto(f"{asgi_server}/desk/tickets/{ticket.pk}/")
         desk.wait_for_function("document.querySelector('[data-live-status]').hidden === true")
+        # The socket's open fetches every part once (what changed while nobody listened): let it finish
+        # before counting what the new message fetches.
+        desk.wait_for_load_state("networkidle")
         fetched: list[str] = []
         desk.on("request", lambda request: fetched.append(request.url.removeprefix(asgi_server)))
         desk.fill("#id_reply_text", "Halo Kak, paketnya sedang")

@@ -6,9 +6,7 @@ import os
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
-
-
-django.setup(set_prefix=False)
+django.setup(set_prefix=False)  # what get_asgi_application() does, with our handler below
 
 from supportdesk.handlers import RequestASGIHandler  # noqa: E402
 

@@ -191,7 +191,7 @@ def record_bounce(bounce: Bounce) -> list[int]:
     """
     from channels_intake.email.models import SentEmail
     from tickets.actions import record_delivery
-    from tickets.models import DeliveryStatus, Message
+    from tickets.models import Channel, DeliveryStatus, Message
 
     if not bounce.permanent:
         return []
@@ -205,8 +205,9 @@ def record_bounce(bounce: Bounce) -> list[int]:
             record_delivery(item.message, status=DeliveryStatus.FAILED, error=bounce.reason)
             marked.append(item.message.pk)
     # Messages sent before SentEmail existed (or by another path) are found by their Message-ID.
+    # channel too: the Message-ID index is (channel, external_id); without it this read every message.
     for message in Message.objects.filter(
-        external_id__in=list(bounce.message_ids), direction="out"
+        channel=Channel.EMAIL, external_id__in=list(bounce.message_ids), direction="out"
     ).select_related("ticket__contact"):
         mailed.add(message.ticket.contact.email.lower())
         if message.pk not in marked and message.delivery_status != DeliveryStatus.FAILED:

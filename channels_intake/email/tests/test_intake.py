@@ -200,6 +200,43 @@ def test_ingest_email_imports_a_maildir_and_accepts_a_quarantined_message(db, tm
     assert InboundEvent.objects.filter(state=InboundEvent.State.QUARANTINED).count() == 1
 
 
+def test_a_message_failing_in_a_maildir_batch_rolls_back_alone_and_stays_pending(
+    db, tmp_path, capsys, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A maildir is processed in one transaction (a savepoint per message): a failure undoes only its
+    own message, whose event keeps the error for the inbound sweep."""
+    from channels_intake.email import intake
+
+    real = intake._process_mail
+    calls = []
+
+    def second_one_fails(event, parsed):
+        calls.append(event.pk)
+        outcome = real(event, parsed)  # its ticket is written, then rolled back with its savepoint
+        if len(calls) == 2:
+            raise RuntimeError("disk full while storing an attachment")
+        return outcome
+
+    monkeypatch.setattr(intake, "_process_mail", second_one_fails)
+    folder = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
+    for name in ("gmail_plain_id.eml", "html_only.eml", "iso_2022_jp.eml"):
+        folder.add(load(name))
+    call_command("ingest_email", str(tmp_path / "Maildir"))
+    captured = capsys.readouterr()
+    assert captured.out.count("#SD-") == 2
+    assert f"stored as inbound event {calls[1]}; processing failed and will be retried" in captured.err
+    assert Ticket.objects.count() == 2
+    failed = InboundEvent.objects.get(pk=calls[1])
+    assert failed.state == InboundEvent.State.PENDING and failed.error.startswith("RuntimeError: disk full")
+    assert InboundEvent.objects.filter(state=InboundEvent.State.PROCESSED).count() == 2
+
+    monkeypatch.setattr(intake, "_process_mail", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_pending_events(older_than_seconds=0)  # queues its processing task
+    failed.refresh_from_db()
+    assert failed.state == InboundEvent.State.PROCESSED and Ticket.objects.count() == 3
+
+
 def test_ingest_email_exits_75_when_the_database_is_unreachable_so_the_mail_server_retries(tmp_path):
     """EX_TEMPFAIL: Postfix keeps the message in its queue and delivers it again later."""
     env = {

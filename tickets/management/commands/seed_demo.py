@@ -11,14 +11,25 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from sla.clocks import recompute
+from sla.sweeper import sweep_until_done
 from tickets import actions
 from tickets.access import SUPERVISORS_GROUP
 from tickets.inbound import InboundMessage, SenderIdentity
-from tickets.models import AgentProfile, CannedReply, Role, Status, Team
+from tickets.models import AgentProfile, CannedReply, Message, Role, Status, Team, Ticket, TicketEvent
 
 DEMO_PASSWORD = "supportdesk"
+# The ticket's own timestamps a backdated demo ticket moves with its history (NULL stays NULL).
+TICKET_TIMES = (
+    "first_response_at",
+    "last_customer_message_at",
+    "last_agent_message_at",
+    "resolved_at",
+    "closed_at",
+)
 
 TEAMS = [("Tim Pembeli", "buyers"), ("Tim Penjual", "sellers"), ("Tim Mediasi", "mediation")]
 
@@ -266,3 +277,22 @@ class Command(BaseCommand):
             elif index == 9:
                 actions.reply(ticket, by=users["agent2"], text="Terima kasih masukannya!")
                 actions.change_status(ticket, status=Status.RESOLVED, by=users["agent2"])
+            _backdate(ticket, dt.timedelta(minutes=minutes))
+        # What the SLA clock process does every minute, at once: the old demo tickets show as overdue
+        # and their breaches reach the supervisors' escalation queue.
+        sweep_until_done()
+
+
+def _backdate(ticket: Ticket, age: dt.timedelta) -> None:
+    """Move a new demo ticket's whole history ``age`` into the past, then let its SLA clocks follow.
+
+    The demo's customers wrote minutes to days ago, but the actions record "now": this shifts every
+    timestamp of the ticket, its messages and its timeline by the same amount (their order stays), and
+    recomputes the clocks from that history as after any change. Demo data only.
+    """
+    back = {name: F(name) - age for name in ("created_at", "updated_at", *TICKET_TIMES)}
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(**back)
+        Message.objects.filter(ticket=ticket).update(created_at=F("created_at") - age)
+        TicketEvent.objects.filter(ticket=ticket).update(created_at=F("created_at") - age)
+        recompute(Ticket.objects.select_for_update().get(pk=ticket.pk), reason="demo_backdated")

@@ -8,13 +8,8 @@ The functions live in topic modules; callers import them from here.
 """
 
 from tickets.actions.base import STREAM_CHANNELS, ActionError, record_event, record_events
-from tickets.actions.inbound import (
-    Received,
-    find_or_create_contact,
-    log_phone_call,
-    receive_message,
-    sanitise_html,
-)
+from tickets.actions.contacts import find_or_create_contact
+from tickets.actions.inbound import Received, log_phone_call, receive_message, sanitise_html
 from tickets.actions.merging import merge, merge_contacts
 from tickets.actions.properties import (
     assign,

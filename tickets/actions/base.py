@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.models import Channel, Message, Status, Ticket, TicketEvent
+from tickets.models import Channel, Contact, Message, Status, Ticket, TicketEvent
+
+Mergeable = TypeVar("Mergeable", Ticket, Contact)
 
 # Message channels where a conversation is a stream: a new message joins the contact's open ticket.
 STREAM_CHANNELS = {Channel.CHAT, Channel.WHATSAPP, Channel.INSTAGRAM, Channel.MESSENGER, Channel.X}
@@ -186,3 +188,12 @@ def publish(
             ticket.pk, reason, ticket=ticket, message_id=message_id, clocks_changed=clocks_changed
         )
     )
+
+
+def follow_merges(row: Mergeable) -> Mergeable:
+    """The ticket or contact ``row`` was merged into, at the end of the chain (``row`` itself when none)."""
+    seen = set()
+    while row.merged_into_id is not None and row.pk not in seen:
+        seen.add(row.pk)
+        row = type(row)._default_manager.get(pk=row.merged_into_id)
+    return row

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import nh3
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportdesk.queue import enqueue_on_commit
-from tickets import identities
 from tickets.actions.base import (
-    STREAM_CHANNELS,
     after_change,
     flag_security,
     record_events,
@@ -26,14 +21,14 @@ from tickets.actions.base import (
     set_status,
     unsaved_event,
 )
+from tickets.actions.contacts import find_or_create_contact
+from tickets.actions.conversations import find_ticket
 from tickets.attachments import store_attachment
 from tickets.inbound import InboundMessage, SenderIdentity
 from tickets.models import (
-    OPEN_STATUSES,
     Category,
     Channel,
     Contact,
-    ContactIdentity,
     DeliveryStatus,
     Direction,
     Message,
@@ -100,7 +95,7 @@ def _receive(inbound: InboundMessage) -> Received:
     masked = masked_kinds([subject, text, full_text, html, order_ref, redact(inbound.sender.name)])
     masked += metadata_kinds
 
-    ticket, previous = _find_ticket(inbound, contact)
+    ticket, previous = find_ticket(inbound, contact)
     created = ticket is None
     if ticket is None:
         ticket = _open_ticket(
@@ -172,96 +167,6 @@ def _receive(inbound: InboundMessage) -> Received:
     return Received(ticket, message, created_ticket=created)
 
 
-def find_or_create_contact(
-    sender: SenderIdentity,
-    *,
-    others: Sequence[SenderIdentity] = (),
-    language: str = "",
-    lock: bool = False,
-) -> Contact:
-    """The Contact behind an address; raises ValidationError for an address that cannot be normalised.
-
-    Other identities the customer gave join the same contact when they are new; when the sender's own
-    address is new but one of the others is known, the sender joins that known contact (a form that
-    gives the phone number a WhatsApp chat came from).
-
-    ``lock``: the contact's row is locked in the caller's transaction (receive_message serialises the
-    messages of one contact this way). A contact created here needs no lock: no other transaction can
-    see it before this one commits.
-    """
-    address = identities.normalise(sender.kind, sender.address)
-    name = _name(sender.name)  # names are typed by customers too: "Budi 4111 1111 1111 1111"
-    normalised_others: list[tuple[str, str, str]] = []
-    for other in others:
-        try:
-            normalised_others.append(
-                (other.kind, identities.normalise(other.kind, other.address), _name(other.name))
-            )
-        except ValidationError:
-            continue
-    # Every address the message gives, with its contact, in one query. With the sender's address alone
-    # (every email) that query also takes the lock; locking the contacts of several addresses at once
-    # could deadlock two messages that give them in a different order, so that case locks afterwards.
-    lock_in_query = lock and not normalised_others
-    rows = ContactIdentity.objects.select_related("contact").filter(
-        _identity_filter([(sender.kind, address, sender.name), *normalised_others])
-    )
-    if lock_in_query:
-        rows = rows.select_for_update(of=("contact",))
-    known_identities = {(row.kind, row.address): row for row in rows}
-    locked_ids = {row.contact_id for row in known_identities.values()} if lock_in_query else set()
-    new_contact: Contact | None = None
-    identity = known_identities.get((sender.kind, address))
-    if identity is not None:
-        contact = _live_contact(identity.contact)
-    else:
-        # The first known one in the identities' own order, as .first() picked it.
-        given = [known_identities.get((kind, other)) for kind, other, _name in normalised_others]
-        known = min(filter(None, given), key=lambda row: (row.kind, row.address), default=None)
-        if known is not None:
-            contact = _live_contact(known.contact)
-        else:
-            contact = new_contact = Contact.objects.create(
-                name=name, language=language if language in dict(settings.LANGUAGES) else "id"
-            )
-        identity, created = _add_identity(sender.kind, address, contact=contact, display_name=name)
-        if not created and identity.contact_id != contact.pk:
-            # A concurrent first message from the same address won the race: join its contact.
-            if known is None and not contact.identities.exists():
-                contact.delete()
-            contact = _live_contact(identity.contact)
-    if lock and contact is not new_contact and contact.pk not in locked_ids:
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    if name and not contact.name:
-        contact.name = name
-        contact.save(update_fields=["name"])
-    for kind, other_address, other_name in normalised_others:
-        if (kind, other_address) not in known_identities:
-            _add_identity(kind, other_address, contact=contact, display_name=other_name)
-    return contact
-
-
-def _add_identity(
-    kind: str, address: str, *, contact: Contact, display_name: str
-) -> tuple[ContactIdentity, bool]:
-    """get_or_create for an address the caller just looked up and did not find: (identity, created).
-
-    Another transaction may have added it since (the unique constraint says so): then its row.
-    """
-    try:
-        with transaction.atomic():
-            identity = ContactIdentity.objects.create(
-                kind=kind, address=address, contact=contact, display_name=display_name[:200]
-            )
-    except IntegrityError:
-        return ContactIdentity.objects.select_related("contact").get(kind=kind, address=address), False
-    return identity, True
-
-
-def _name(value: str) -> str:
-    return redact(value).text[:200]
-
-
 # Metadata values that are provider identifiers later work needs verbatim (replying to a sender id,
 # fetching a media id or URL, finding the account): customers do not write them.
 METADATA_IDENTIFIERS = frozenset(
@@ -275,135 +180,6 @@ def redact_metadata(metadata: dict[str, object]) -> tuple[dict[str, object], lis
     names, quick-reply titles, story captions...), and what was masked."""
     clean, kinds = redact_data(dict(metadata), keep=METADATA_IDENTIFIERS.__contains__)
     return dict(clean) if isinstance(clean, dict) else {}, kinds
-
-
-def _identity_filter(pairs: Iterable[tuple[str, str, str]]) -> Q:
-    query = Q(pk__in=[])
-    for kind, address, _name in pairs:
-        query |= Q(kind=kind, address=address)
-    return query
-
-
-def _live_contact(contact: Contact) -> Contact:
-    seen = set()
-    while contact.merged_into_id is not None and contact.pk not in seen:
-        seen.add(contact.pk)
-        contact = Contact.objects.get(pk=contact.merged_into_id)
-    return contact
-
-
-def _find_ticket(inbound: InboundMessage, contact: Contact) -> tuple[Ticket | None, Ticket | None]:
-    """(ticket to append to, closed ticket a new one should link to).
-
-    A hint that names a closed ticket leads to the open ticket an earlier reply to it opened (its
-    successor) when the sender belongs to that conversation, so a thread that goes on after closing
-    opens one new ticket, not one per reply.
-    """
-    ticket: Ticket | None = None
-    if inbound.references:
-        # The most specific hint first: In-Reply-To, then References from the newest; an email's signed
-        # ticket (inbound.ticket_id) only when none of the ids it references is stored.
-        ticket = _referenced_ticket(inbound.channel, inbound.references)
-    if ticket is None and inbound.ticket_id is not None:
-        ticket = Ticket.objects.select_for_update().filter(pk=inbound.ticket_id).first()
-    locked = ticket is not None  # both lookups above lock the row they find (every reply takes them)
-    if ticket is None and inbound.subject_ticket_number is not None:
-        candidate = Ticket.objects.filter(pk=inbound.subject_ticket_number).first()
-        if candidate is not None and (
-            candidate.contact_id == contact.pk or candidate.participants.filter(pk=contact.pk).exists()
-        ):
-            ticket = candidate
-    if ticket is None and inbound.channel in STREAM_CHANNELS and not inbound.new_conversation:
-        ticket, previous = _stream_ticket(contact, inbound.channel)
-        if ticket is None:
-            return None, previous
-    if ticket is None:
-        return None, None
-    if not locked or ticket.merged_into_id is not None:
-        ticket = Ticket.objects.select_for_update().get(pk=_follow_merges(ticket).pk)
-    if ticket.status == Status.CLOSED:
-        successor, newest_closed = _open_successor(ticket, contact)
-        if successor is None:
-            return None, newest_closed
-        ticket = Ticket.objects.select_for_update().get(pk=successor.pk)
-        if ticket.contact_id != contact.pk:
-            ticket.participants.add(contact)  # they answered with the others: they get our answers too
-    return ticket, None
-
-
-def _referenced_ticket(channel: str, references: Sequence[str]) -> Ticket | None:
-    """The ticket of the stored message that comes first in ``references`` (most specific first)."""
-    stored = dict(
-        Message.objects.filter(channel=channel, external_id__in=list(references)).values_list(
-            "external_id", "ticket_id"
-        )
-    )
-    for value in references:
-        if value in stored:
-            return Ticket.objects.select_for_update().filter(pk=stored[value]).first()
-    return None
-
-
-def _in_conversation(ticket: Ticket, contact: Contact) -> bool:
-    return ticket.contact_id == contact.pk or ticket.participants.filter(pk=contact.pk).exists()
-
-
-def _open_successor(closed: Ticket, contact: Contact) -> tuple[Ticket | None, Ticket]:
-    """(the newest not-closed ticket opened as the follow-up of ``closed`` or of its own follow-up, the
-    newest closed ticket of that chain), when ``contact`` belongs to the conversation; a new ticket links
-    to the second when there is no first."""
-    seen = {closed.pk}
-    current = closed
-    while True:
-        successor = (
-            Ticket.objects.filter(previous_ticket=current, merged_into__isnull=True)
-            .exclude(pk__in=seen)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-        if successor is None or not (
-            _in_conversation(successor, contact) or _in_conversation(closed, contact)
-        ):
-            return None, current
-        if successor.status != Status.CLOSED:
-            return successor, current
-        seen.add(successor.pk)
-        current = successor
-
-
-def _stream_ticket(contact: Contact, channel: str) -> tuple[Ticket | None, Ticket | None]:
-    """On a message channel: (the ticket the message joins, the finished ticket a new one links to).
-
-    The contact's most recently active open ticket on the channel first, even when a resolved one was
-    touched later; else one resolved within STREAM_REOPEN_WINDOW_DAYS (reopened); else a new ticket,
-    linked to the newest closed ticket, or one resolved before the window, of the contact there.
-    """
-    tickets = Ticket.objects.filter(contact=contact, channel=channel, merged_into__isnull=True)
-    current = (
-        tickets.filter(
-            Q(status__in=OPEN_STATUSES) | Q(status=Status.RESOLVED, resolved_at__gte=_reopen_cutoff())
-        )
-        .order_by(Case(When(status__in=OPEN_STATUSES, then=0), default=1), "-updated_at", "-pk")
-        .first()
-    )
-    if current is not None:
-        return current, None
-    previous = (
-        tickets.filter(status__in=[Status.CLOSED, Status.RESOLVED]).order_by("-created_at", "-pk").first()
-    )
-    return None, previous
-
-
-def _reopen_cutoff() -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=getattr(settings, "STREAM_REOPEN_WINDOW_DAYS", 7))
-
-
-def _follow_merges(ticket: Ticket) -> Ticket:
-    seen = set()
-    while ticket.merged_into_id is not None and ticket.pk not in seen:
-        seen.add(ticket.pk)
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
-    return ticket
 
 
 def _open_ticket(

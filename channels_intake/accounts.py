@@ -41,7 +41,7 @@ class ChannelAccount(models.Model):
         help_text=_("New tickets from this account go to this team."),
     )
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         abstract = True

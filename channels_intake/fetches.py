@@ -37,17 +37,22 @@ class PendingFetch(models.Model):
         MEDIA = "media", gettext_lazy("file")
         PROFILE = "profile", gettext_lazy("profile name")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(gettext_lazy("kind"), max_length=10, choices=Kind.choices)
     # Media: the message the file belongs to. Profile: the message that asked, on whose ticket a
     # failure is noted.
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
-    index = models.PositiveSmallIntegerField(default=0, help_text=gettext_lazy("Which file of the message."))
-    account = models.CharField(max_length=100, blank=True)  # profile: the page or Instagram account
-    address = models.CharField(max_length=200, blank=True)  # profile: the customer's page-scoped id
-    attempts = models.PositiveSmallIntegerField(default=0)
-    due_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("message")
+    )
+    index = models.PositiveSmallIntegerField(
+        gettext_lazy("file index"), default=0, help_text=gettext_lazy("Which file of the message.")
+    )
+    # Profile: the page or Instagram account, and the customer's page-scoped id.
+    account = models.CharField(gettext_lazy("account"), max_length=100, blank=True)
+    address = models.CharField(gettext_lazy("address"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(gettext_lazy("attempts"), default=0)
+    due_at = models.DateTimeField(gettext_lazy("next attempt at"), default=timezone.now)
+    last_error = models.TextField(gettext_lazy("last error"), blank=True)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["due_at", "pk"]

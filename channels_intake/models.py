@@ -20,17 +20,21 @@ class InboundEvent(models.Model):
         QUARANTINED = "quarantined", _("Quarantined (could not be understood)")
         IGNORED = "ignored", _("Ignored (nothing to do)")
 
-    channel = models.CharField(max_length=20)
-    account = models.CharField(max_length=100, blank=True, help_text=_("Which number, page or mailbox."))
-    source = models.CharField(max_length=50, blank=True, help_text=_("webhook provider, imap, raw, ..."))
-    body = models.BinaryField()
-    headers = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    ticket_ids = models.JSONField(default=list, blank=True)
+    channel = models.CharField(_("channel"), max_length=20)
+    account = models.CharField(
+        _("account"), max_length=100, blank=True, help_text=_("Which number, page or mailbox.")
+    )
+    source = models.CharField(
+        _("source"), max_length=50, blank=True, help_text=_("webhook provider, imap, raw, ...")
+    )
+    body = models.BinaryField(_("body"))
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    ticket_ids = models.JSONField(_("ticket IDs"), default=list, blank=True)
     # Raw bodies hold full card numbers and OTPs: once settled they are replaced by a redacted copy
     # (channels_intake/retention.py); the original's checksum and size stay.
     body_redacted_at = models.DateTimeField(_("body redacted"), null=True, blank=True)

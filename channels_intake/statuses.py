@@ -50,12 +50,12 @@ class WatermarkUpdate:
 
 
 class PendingStatus(models.Model):
-    channel = models.CharField(max_length=20)
-    external_id = models.CharField(max_length=500)
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
-    error = models.TextField(blank=True)
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20)
+    external_id = models.CharField(_("external ID"), max_length=500)
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices)
+    error = models.TextField(_("error"), blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
         ordering = ["received_at", "pk"]

@@ -70,7 +70,12 @@ class EscalationRule(models.Model):
         help_text=_("For the security trigger. Empty: every category marked as a security case."),
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.CASCADE, help_text=_("Empty: every team.")
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("Empty: every team."),
+        verbose_name=_("team"),
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.SUPERVISOR)
     reassign = models.BooleanField(
@@ -111,6 +116,7 @@ class LevelRoster(models.Model):
         on_delete=models.CASCADE,
         related_name="escalation_rosters",
         help_text=_("Empty: the default for teams without their own roster."),
+        verbose_name=_("team"),
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     members = models.ManyToManyField(
@@ -169,12 +175,19 @@ class Escalation(models.Model):
     resolution breach are separate cases, while the same breach reported twice is not.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("ticket")
+    )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=Trigger.choices)
     target = models.CharField(_("SLA target"), max_length=40, blank=True, default="")
     rule = models.ForeignKey(
-        EscalationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations"
+        EscalationRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalations",
+        verbose_name=_("rule"),
     )
     parent = models.ForeignKey(
         "self",
@@ -183,6 +196,7 @@ class Escalation(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
         help_text=_("The lower-level escalation this one came from."),
+        verbose_name=_("escalated from"),
     )
     team = models.ForeignKey(
         Team,
@@ -191,6 +205,7 @@ class Escalation(models.Model):
         on_delete=models.SET_NULL,
         related_name="escalations",
         help_text=_("Whose supervisors and calendar handle it (the mediation team for disputes)."),
+        verbose_name=_("team"),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
@@ -203,23 +218,38 @@ class Escalation(models.Model):
         related_name="escalations",
         verbose_name=_("supervisor"),
     )
-    assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     request_text = models.TextField(
         _("request"), blank=True, help_text=_("What the customer or agent wrote (card numbers masked).")
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     review_due = models.DateTimeField(_("review due"))
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
     outcome = models.TextField(_("outcome"), blank=True)
     outcome_message = models.ForeignKey(
-        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("outcome message"),
     )
     # When the written outcome actually left (on the channel or by email): stamped by the delivery, so
     # it stays empty while queued and when the customer could not be reached at all.
@@ -227,7 +257,12 @@ class Escalation(models.Model):
     # The outcome by email when the ticket's channel is not email (chat, WhatsApp, social) or the ticket
     # was closed: the policy promises it in writing by email wherever we have an address.
     outcome_email = models.ForeignKey(
-        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("outcome email"),
     )
     outcome_emailed_at = models.DateTimeField(_("outcome emailed at"), null=True, blank=True)
     outcome_channel_note = models.TextField(
@@ -237,15 +272,20 @@ class Escalation(models.Model):
     )
     # The customer's acknowledgement (an automatic email); stamped when it actually left.
     acknowledgement_message = models.ForeignKey(
-        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acknowledgement message"),
     )
-    customer_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    customer_acknowledged_at = models.DateTimeField(_("acknowledgement sent at"), null=True, blank=True)
     # Disputes: until when both sides may add evidence, and the promised decision date.
     evidence_due = models.DateTimeField(_("evidence until"), null=True, blank=True)
     decision_due = models.DateTimeField(_("decision due"), null=True, blank=True)
     # The sweeper's bookkeeping: when it took the overdue escalation further, and failed attempts.
-    overdue_handled_at = models.DateTimeField(null=True, blank=True)
-    sweep_failures = models.PositiveSmallIntegerField(default=0)
+    overdue_handled_at = models.DateTimeField(_("overdue handled at"), null=True, blank=True)
+    sweep_failures = models.PositiveSmallIntegerField(_("failed sweeps"), default=0)
 
     objects = EscalationQuerySet.as_manager()
 
@@ -293,13 +333,20 @@ class EscalationLog(models.Model):
         RESOLVED = "resolved", _("Resolved with outcome")
         CLOSED = "closed", _("Closed with its ticket")
 
-    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="logs")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, related_name="logs", verbose_name=_("escalation")
     )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -326,14 +373,19 @@ class Notification(models.Model):
         UNSTAFFED = "unstaffed", _("Nobody on duty could take this escalation")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="escalation_notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="escalation_notifications",
+        verbose_name=_("user"),
     )
-    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_wanted = models.BooleanField(default=False)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("escalation")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_wanted = models.BooleanField(_("send by email"), default=False)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -351,13 +403,17 @@ class Notification(models.Model):
 class Digest(models.Model):
     """One daily digest mail per supervisor per day: the row is the claim, so a retried beat sends once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    escalation_count = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("supervisor")
+    )
+    day = models.DateField(_("day"))
+    escalation_count = models.PositiveIntegerField(_("number of escalations"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_day")]
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}"

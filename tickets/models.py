@@ -65,11 +65,15 @@ class AgentProfile(models.Model):
         AWAY = "away", _("Away")
         OFFLINE = "offline", _("Offline")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
-    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
-    max_concurrent_chats = models.PositiveSmallIntegerField(default=5)
+    presence = models.CharField(
+        _("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE
+    )
+    max_concurrent_chats = models.PositiveSmallIntegerField(_("maximum concurrent chats"), default=5)
 
     class Meta:
         verbose_name = _("agent profile")
@@ -96,9 +100,14 @@ class Contact(models.Model):
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.REGULAR)
     notes = models.TextField(_("notes"), blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_contacts"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_contacts",
+        verbose_name=_("merged into"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["name", "pk"]
@@ -131,11 +140,13 @@ class Contact(models.Model):
 class ContactIdentity(models.Model):
     """A normalised address (see tickets.identities) that belongs to exactly one contact."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
-    address = models.CharField(max_length=320)
-    display_name = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="identities", verbose_name=_("contact")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentityKind.choices)
+    address = models.CharField(_("address"), max_length=320)
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["kind", "address"]
@@ -148,7 +159,7 @@ class ContactIdentity(models.Model):
 
 
 class Category(models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
     name_id = models.CharField(_("name (Indonesian)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
     concerns_order = models.BooleanField(
@@ -159,9 +170,11 @@ class Category(models.Model):
         default=False,
         help_text=_("Card fraud and phishing reports: handled with priority."),
     )
-    default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
-    position = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
+    default_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("default team")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["position", "slug"]
@@ -177,10 +190,12 @@ class Category(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
 
     def __str__(self) -> str:
         return self.name
@@ -245,14 +260,22 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=250)
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("contact")
+    )
     participants = models.ManyToManyField(
-        Contact, blank=True, related_name="participating_tickets", help_text=_("Customers in Cc.")
+        Contact,
+        blank=True,
+        related_name="participating_tickets",
+        help_text=_("Customers in Cc."),
+        verbose_name=_("participants"),
     )
     requester_role = models.CharField(
         _("requester"), max_length=10, choices=RequesterRole.choices, default=RequesterRole.UNKNOWN
     )
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("category")
+    )
     order_ref = models.CharField(_("order number"), max_length=64, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     priority = models.CharField(
@@ -262,38 +285,51 @@ class Ticket(models.Model):
     hold_reason = models.CharField(
         _("on-hold reason"), max_length=20, choices=HoldReason.choices, default="", blank=True
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("team")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
+        verbose_name=_("assignee"),
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
     security_flag = models.BooleanField(
         _("security warning"),
         default=False,
         help_text=_("A message carried a card number, OTP or password; it was masked before storing."),
     )
-    reopen_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     previous_ticket = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        verbose_name=_("previous ticket"),
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+        verbose_name=_("merged into"),
     )
     # Lower-cased text of the messages (customer, replies, notes), for search. On PostgreSQL the generated
     # column "search_document" (migration 0007, not a model field) holds its tsvector with the subject.
-    search_text = models.TextField(blank=True, default="")
+    search_text = models.TextField(_("search text"), blank=True, default="")
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(default=timezone.now)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    last_customer_message_at = models.DateTimeField(null=True, blank=True)
-    last_agent_message_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(_("last customer message at"), null=True, blank=True)
+    last_agent_message_at = models.DateTimeField(_("last agent message at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -363,30 +399,46 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    direction = models.CharField(max_length=4, choices=Direction.choices)
-    channel = models.CharField(max_length=20, choices=Channel.choices)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+    )
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author (agent)"),
     )
     author_contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        verbose_name=_("author (customer)"),
     )
     # The provider's id for this message (email Message-ID, WhatsApp wamid, ...): one message per id.
-    external_id = models.CharField(max_length=500, null=True, blank=True)  # noqa: DJ001  (NULL: no id)
-    subject = models.CharField(max_length=500, blank=True)
-    text = models.TextField(blank=True, help_text=_("Visible text, quoted history folded away."))
-    full_text = models.TextField(blank=True, help_text=_("Whole text including quoted history."))
-    html = models.TextField(blank=True, help_text=_("Sanitised HTML."))
-    is_automatic = models.BooleanField(default=False)
-    delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
-    delivery_error = models.TextField(blank=True)
-    send_attempts = models.PositiveSmallIntegerField(default=0)
+    external_id = models.CharField(_("external ID"), max_length=500, null=True, blank=True)  # noqa: DJ001  (NULL: no id)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    text = models.TextField(_("text"), blank=True, help_text=_("Visible text, quoted history folded away."))
+    full_text = models.TextField(
+        _("full text"), blank=True, help_text=_("Whole text including quoted history.")
+    )
+    html = models.TextField(_("HTML"), blank=True, help_text=_("Sanitised HTML."))
+    is_automatic = models.BooleanField(_("automatic"), default=False)
+    delivery_status = models.CharField(_("delivery status"), max_length=10, choices=DeliveryStatus.choices)
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     # When a queued outbound message is next due to be tried; the redelivery sweep uses it.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True, help_text=_("When the sender says it was sent."))
-    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    sent_at = models.DateTimeField(
+        _("sent at"), null=True, blank=True, help_text=_("When the sender says it was sent.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -403,6 +455,8 @@ class Message(models.Model):
                 fields=["next_attempt_at"], condition=Q(delivery_status="queued"), name="message_queued"
             ),
         ]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
 
     def __str__(self) -> str:
         return _("%(direction)s on %(ticket)s") % {
@@ -425,17 +479,25 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100, help_text=_("Detected from the content."))
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    content_id = models.CharField(max_length=255, blank=True, help_text=_("For inline images (cid:)."))
-    created_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(
+        _("content type"), max_length=100, help_text=_("Detected from the content.")
+    )
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_id = models.CharField(
+        _("content ID"), max_length=255, blank=True, help_text=_("For inline images (cid:).")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.filename
@@ -464,19 +526,30 @@ class TicketEvent(models.Model):
         CONTACT = "contact", _("Contact changed")
         CHANNEL = "channel", _("Channel changed")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
     )
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("message")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
 
     def __str__(self) -> str:
         return _("%(kind)s on ticket %(ticket)s") % {
@@ -497,9 +570,16 @@ class CannedReply(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="id")
     body = models.TextField(_("text"))
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.CASCADE, help_text=_("Empty: every team.")
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("Empty: every team."),
+        verbose_name=_("team"),
     )
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("category")
+    )
 
     class Meta:
         ordering = ["language", "title"]

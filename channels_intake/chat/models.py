@@ -88,7 +88,7 @@ class ChatWidget(models.Model):
     # For the transcript's times. Opening hours come from the team's business calendar (chat/hours.py).
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta")
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["name"]
@@ -132,37 +132,51 @@ class ChatSession(models.Model):
         LIVE = "live", _("Live chat")
         OFFLINE = "offline", _("Message left (answered by email)")
 
-    widget = models.ForeignKey(ChatWidget, on_delete=models.CASCADE, related_name="sessions")
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    widget = models.ForeignKey(
+        ChatWidget, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("chat widget")
+    )
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
     # The visitor's chat identity (ContactIdentity kind "chat"); kept across chats in one browser.
-    visitor_id = models.CharField(max_length=64, db_index=True)
+    visitor_id = models.CharField(_("visitor ID"), max_length=64, db_index=True)
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_sessions"
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chat_sessions",
+        verbose_name=_("ticket"),
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.CharField(_("email"), max_length=320, blank=True)
     phone = models.CharField(_("WhatsApp number"), max_length=32, blank=True)
     order_ref = models.CharField(_("order number"), max_length=64, blank=True)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("category")
+    )
     customer_ref = models.CharField(
         _("merchant's customer id"), max_length=200, blank=True, help_text=_("Signed by the merchant.")
     )
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="id")
-    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.LIVE)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="id")
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.LIVE)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     # Read marks: the highest message id the visitor has seen (agent messages) and agents have seen
     # (visitor messages).
-    visitor_read_upto = models.BigIntegerField(default=0)
-    agent_read_upto = models.BigIntegerField(default=0)
+    visitor_read_upto = models.BigIntegerField(_("read by the visitor up to (message ID)"), default=0)
+    agent_read_upto = models.BigIntegerField(_("read by agents up to (message ID)"), default=0)
     routed_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("routed to"),
     )
-    routed_at = models.DateTimeField(null=True, blank=True)
-    no_answer_offered_at = models.DateTimeField(null=True, blank=True)
-    transcript_email = models.CharField(max_length=320, blank=True)
-    transcript_sent_at = models.DateTimeField(null=True, blank=True)
+    routed_at = models.DateTimeField(_("routed at"), null=True, blank=True)
+    no_answer_offered_at = models.DateTimeField(_("leave-a-message offered at"), null=True, blank=True)
+    transcript_email = models.CharField(_("transcript email address"), max_length=320, blank=True)
+    transcript_sent_at = models.DateTimeField(_("transcript sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -189,10 +203,12 @@ class ChatSession(models.Model):
 class AgentConnection(models.Model):
     """An agent's open workspace socket. Routing only offers chats to agents with a fresh one."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    channel_name = models.CharField(max_length=200, unique=True)
-    connected_at = models.DateTimeField(default=timezone.now)
-    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    channel_name = models.CharField(_("socket channel name"), max_length=200, unique=True)
+    connected_at = models.DateTimeField(_("connected at"), default=timezone.now)
+    seen_at = models.DateTimeField(_("last seen at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("agent connection")

@@ -38,14 +38,14 @@ class Mailbox(models.Model):
     )
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     active = models.BooleanField(_("active"), default=True)
-    uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
-    last_uid = models.BigIntegerField(default=0, editable=False)
-    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(_("last UID"), default=0, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
     # The UID at the watermark that failed to fetch, and how often: after EMAIL_IMAP_MAX_FETCH_ATTEMPTS it
     # is quarantined and skipped, so one broken message does not block the mailbox.
-    failing_uid = models.BigIntegerField(default=0, editable=False)
-    failing_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    failing_uid = models.BigIntegerField(_("failing UID"), default=0, editable=False)
+    failing_attempts = models.PositiveSmallIntegerField(_("failed fetch attempts"), default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -78,15 +78,26 @@ class SentEmail(models.Model):
         ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
         OUT_OF_HOURS = "ooh", _("Out-of-hours reply")
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    message = models.ForeignKey(
-        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
     )
-    kind = models.CharField(max_length=5, choices=Kind.choices)
-    recipient = models.CharField(max_length=320)
-    rfc_message_id = models.CharField(max_length=255, unique=True, help_text=_("Our Message-ID header."))
-    esp_message_id = models.CharField(max_length=255, blank=True, help_text=_("The provider's id."))
-    sent_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    recipient = models.CharField(_("recipient"), max_length=320)
+    rfc_message_id = models.CharField(
+        _("Message-ID"), max_length=255, unique=True, help_text=_("Our Message-ID header.")
+    )
+    esp_message_id = models.CharField(
+        _("provider message ID"), max_length=255, blank=True, help_text=_("The provider's id.")
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
         ordering = ["-sent_at"]
@@ -111,14 +122,14 @@ class EmailAddressStatus(models.Model):
     Its row is also the lock that serialises automatic mail to one address (see auto_replies.may_auto_reply).
     """
 
-    address = models.CharField(max_length=320, unique=True)
-    bounced_at = models.DateTimeField(null=True, blank=True)
-    bounce_reason = models.TextField(blank=True)
-    bounce_count = models.PositiveIntegerField(default=0)
-    complained_at = models.DateTimeField(null=True, blank=True)
+    address = models.CharField(_("email address"), max_length=320, unique=True)
+    bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
+    bounce_reason = models.TextField(_("bounce reason"), blank=True)
+    bounce_count = models.PositiveIntegerField(_("bounces"), default=0)
+    complained_at = models.DateTimeField(_("marked as spam at"), null=True, blank=True)
     # Set when the automatic-mail cap was reached: no automatic mail until the address writes like a
     # person again after a quiet spell, or EMAIL_AUTO_REPLY_COOL_OFF_HOURS pass (auto_replies).
-    auto_mail_paused_at = models.DateTimeField(null=True, blank=True)
+    auto_mail_paused_at = models.DateTimeField(_("automatic mail paused at"), null=True, blank=True)
 
     class Meta:
         ordering = ["address"]

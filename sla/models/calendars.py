@@ -48,7 +48,7 @@ class BusinessCalendar(ConfigRow):
         default=False,
         help_text=_("Used when neither the policy nor the team has one."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -77,7 +77,9 @@ class OpeningHours(ConfigRow):
         SUNDAY = 6, _("Sunday")
         HOLIDAY = 7, _("Public holidays")
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="hours", verbose_name=_("calendar")
+    )
     day = models.PositiveSmallIntegerField(_("day"), choices=Day.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"), help_text=_("00:00 means midnight, the end of the day."))
@@ -105,7 +107,9 @@ class CalendarDate(ConfigRow):
         CLOSED = "closed", _("Closed all day")
         OPEN = "open", _("Open (extra working day or special hours)")
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="dates")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="dates", verbose_name=_("calendar")
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CLOSED)
     opens = models.TimeField(_("opens"), null=True, blank=True)
@@ -131,9 +135,13 @@ class CalendarDate(ConfigRow):
 class TeamCalendar(ConfigRow):
     """Which calendar a team works on (kept here so tickets never depends on sla)."""
 
-    team = models.OneToOneField("tickets.Team", on_delete=models.CASCADE, related_name="sla_calendar")
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="teams")
-    created_at = models.DateTimeField(default=timezone.now)
+    team = models.OneToOneField(
+        "tickets.Team", on_delete=models.CASCADE, related_name="sla_calendar", verbose_name=_("team")
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, related_name="teams", verbose_name=_("calendar")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("team calendar")

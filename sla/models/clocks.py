@@ -15,15 +15,29 @@ from sla.models.policies import Clock, SlaPolicy, TargetKind
 
 
 class SlaClock(models.Model):
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks")
-    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks", verbose_name=_("ticket")
+    )
+    policy = models.ForeignKey(
+        SlaPolicy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("policy"),
+    )
     target = models.SlugField(_("target"), max_length=50)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("met by"), max_length=20, choices=TargetKind.choices)
     cycle = models.PositiveIntegerField(_("cycle"), default=1)
     clock = models.CharField(_("counted in"), max_length=10, choices=Clock.choices)
     calendar = models.ForeignKey(
-        BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("calendar"),
     )
     started_at = models.DateTimeField(_("started"))
     # Empty while paused: nothing is due until the clock runs again.
@@ -45,7 +59,7 @@ class SlaClock(models.Model):
     # batch of clocks that keep failing cannot stay first in due order and hold up the others.
     sweep_attempts = models.PositiveSmallIntegerField(_("failed sweeps"), default=0, db_default=0)
     retry_at = models.DateTimeField(_("retry after"), null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         ordering = ["ticket", "started_at", "pk"]
@@ -92,19 +106,28 @@ class SlaClock(models.Model):
 
 
 class _Record(models.Model):
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    clock = models.ForeignKey(SlaClock, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    clock = models.ForeignKey(
+        SlaClock,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("SLA clock"),
+    )
     target = models.SlugField(_("target"), max_length=50)
     name = models.CharField(_("name"), max_length=100)
     cycle = models.PositiveIntegerField(_("cycle"))
     due_at = models.DateTimeField(_("due"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Escalation hears of the record from a task queued after commit (sla.tasks.hand_over_*), which stamps
     # handed_over_at. Until then handover_due_at says when the sweeper queues it again (broker down,
     # task lost or failed), with a growing back-off counted in handover_attempts.
     handed_over_at = models.DateTimeField(_("handed to escalation"), null=True, blank=True)
     handover_due_at = models.DateTimeField(_("hand over again at"), null=True, blank=True)
-    handover_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    handover_attempts = models.PositiveSmallIntegerField(_("handover attempts"), default=0, db_default=0)
 
     class Meta:
         abstract = True

@@ -13,13 +13,15 @@ import uuid
 from typing import Any
 
 from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
 
 
 class SlaConfigVersion(models.Model):
-    token = models.CharField(max_length=32)
+    token = models.CharField(_("token"), max_length=32)
 
     class Meta:
-        verbose_name = "SLA configuration version"
+        verbose_name = _("SLA configuration version")
+        verbose_name_plural = _("SLA configuration versions")
 
     def __str__(self) -> str:
         return self.token

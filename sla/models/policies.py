@@ -34,6 +34,7 @@ class SlaPolicy(ConfigRow):
         on_delete=models.PROTECT,
         related_name="policies",
         help_text=_("Empty: the ticket team's calendar, else the default calendar."),
+        verbose_name=_("calendar"),
     )
     # Match conditions: each list is "any of"; an empty list matches everything.
     channels = models.JSONField(_("channels"), default=list, blank=True)
@@ -45,7 +46,7 @@ class SlaPolicy(ConfigRow):
     pause_statuses = models.JSONField(
         _("statuses that pause the clocks"), default=default_pause_statuses, blank=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -95,7 +96,9 @@ class SlaTarget(ConfigRow):
     when another target of the same policy falls due unmet (a window that follows a window).
     """
 
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.CASCADE, related_name="targets", verbose_name=_("policy")
+    )
     key = models.SlugField(
         _("key"),
         max_length=50,

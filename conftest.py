@@ -112,6 +112,11 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+        # Those other connection objects are the test's own: closed here, or PostgreSQL still counted
+        # them as sessions when the test database was dropped at the end ("accessed by other users").
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 For teams that pipe mail from their own server (``| manage.py ingest_email`` in an alias or a Postfix
 pipe transport) and for importing a maildir. Each message is stored as an InboundEvent and processed at
-once, in this process, so the printed line says what it became. A maildir is taken BATCH messages at a
-time: stored with one INSERT, processed in one transaction (a savepoint each), printed once committed.
+once, in this process, so the printed line says what it became. Messages are taken BATCH at a time
+(a maildir import): stored with one INSERT, processed in one transaction (a savepoint each), printed
+once committed.
 
 Exit status, as a mail server reads it: 0 when every message was accepted, which includes a quarantined
 one (kept in the admin with its reason; refusing it would only bounce it) and one whose processing
@@ -72,12 +73,7 @@ class Command(BaseCommand):
                     lines.append(self._process_one(label, event))
         except (OperationalError, InterfaceError) as error:
             lines = [
-                (
-                    True,
-                    f"{label}: stored as inbound event {event.pk}; processing failed and will be retried: "
-                    f"{error}".rstrip(),
-                )
-                for label, event in zip(labels, events, strict=True)
+                (True, _retried(label, event, error)) for label, event in zip(labels, events, strict=True)
             ]
         for to_stderr, line in lines:
             (self.stderr if to_stderr else self.stdout).write(line)
@@ -91,9 +87,7 @@ class Command(BaseCommand):
             InboundEvent.objects.filter(pk=event.pk).update(
                 error=f"{error.__class__.__name__}: {error}"[:5000]
             )
-            return True, (
-                f"{label}: stored as inbound event {event.pk}; processing failed and will be retried: {error}"
-            )
+            return True, _retried(label, event, error)
         if outcome.state == InboundEvent.State.PROCESSED:
             return False, f"{label}: {outcome.reference}" + (" (duplicate)" if outcome.note else "")
         if outcome.state == InboundEvent.State.QUARANTINED:
@@ -116,6 +110,10 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{name} is neither a message file nor a maildir folder (with cur/ and new/)."
                 )
+
+
+def _retried(label: str, event: InboundEvent, error: Exception) -> str:
+    return f"{label}: stored as inbound event {event.pk}; processing failed and will be retried: {error}".rstrip()
 
 
 def _chunks(items: Iterable[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:

@@ -7,7 +7,7 @@ whose message is written for the person who asked.
 The functions live in topic modules; callers import them from here.
 """
 
-from tickets.actions.base import STREAM_CHANNELS, ActionError, record_event, record_events
+from tickets.actions.base import STREAM_CHANNELS, ActionError, follow_merges, record_event, record_events
 from tickets.actions.contacts import find_or_create_contact
 from tickets.actions.inbound import Received, log_phone_call, receive_message, sanitise_html
 from tickets.actions.merging import merge, merge_contacts
@@ -40,6 +40,7 @@ __all__ = [
     "change_status",
     "email_customer",
     "find_or_create_contact",
+    "follow_merges",
     "log_phone_call",
     "merge",
     "merge_contacts",

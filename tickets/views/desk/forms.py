@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tickets import identities, queues, search
+from tickets.actions import follow_merges
 from tickets.inbound import InboundAttachment
 from tickets.models import (
     Category,
@@ -289,10 +290,7 @@ class MergeContactForm(forms.Form):
         identity = ContactIdentity.objects.select_related("contact").filter(address__in=candidates).first()
         if identity is None:
             raise ValidationError(_("No contact has the address %(address)s.") % {"address": text})
-        contact = identity.contact
-        while contact.merged_into_id is not None:
-            contact = Contact.objects.get(pk=contact.merged_into_id)
-        return contact
+        return follow_merges(identity.contact)
 
 
 # --- New phone ticket -----------------------------------------------------------------------------
